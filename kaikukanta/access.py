@@ -1,0 +1,186 @@
+"""Who may see or do what: the one place that decides.
+
+Every view, admin class, export and API endpoint asks these functions for the
+objects a user may touch, and answers 404 for anything outside them. Pages never
+filter by role on their own.
+
+The rules (DOMAIN.md, "The people and what they may do"):
+- a cashier records and voids uses at their venue sites;
+- a venue contact person manages their venue site (offerings, caps, cashiers,
+  checklist, imports, reports) and can record there too;
+- a distributor registers, renews and closes the cards of their distributor site;
+- an area coordinator manages every site, organisation and person of the area;
+- a national admin (Kaikukeskus) may do everything.
+"""
+
+from enum import StrEnum
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from kaikukanta.models import AuditEntry
+from venues.models import Area, Membership, Organisation, Site, User
+
+Role = Membership.Role
+
+
+class Can(StrEnum):
+    """What a user wants to do at a site."""
+
+    VIEW = "view"  # see the site's page
+    RECORD = "record"  # record and undo card uses at the desk
+    MANAGE_VENUE = "manage_venue"  # offerings, caps, checklist, voids, imports, reports
+    DISTRIBUTE = "distribute"  # register, renew and close the site's cards
+    MANAGE_PEOPLE = "manage_people"  # invite and remove people acting at the site
+
+
+# Which membership roles at a site grant each capability there. Coordinators and
+# national admins get theirs from the area, below.
+_SITE_ROLES: dict[Can, tuple[str, ...]] = {
+    Can.VIEW: (Role.CASHIER, Role.VENUE_CONTACT, Role.DISTRIBUTOR),
+    Can.RECORD: (Role.CASHIER, Role.VENUE_CONTACT),
+    Can.MANAGE_VENUE: (Role.VENUE_CONTACT,),
+    Can.DISTRIBUTE: (Role.DISTRIBUTOR,),
+    Can.MANAGE_PEOPLE: (Role.VENUE_CONTACT,),
+}
+# Capabilities a coordinator has at every site of the area (and an admin everywhere).
+_AREA_WIDE = {Can.VIEW, Can.MANAGE_VENUE, Can.MANAGE_PEOPLE}
+# Capabilities that only make sense at one kind of site.
+_SITE_KIND = {
+    Can.RECORD: Organisation.Kind.VENUE,
+    Can.MANAGE_VENUE: Organisation.Kind.VENUE,
+    Can.DISTRIBUTE: Organisation.Kind.DISTRIBUTOR,
+}
+
+# The roles a venue contact person may hand out at their own site.
+INVITABLE_BY_VENUE_CONTACT = (Role.CASHIER,)
+
+
+def is_national_admin(user: User) -> bool:
+    return bool(user.is_authenticated and user.is_active and user.is_national_admin)
+
+
+def coordinated_areas(user: User) -> QuerySet[Area]:
+    """The areas the user coordinates (every area for a national admin)."""
+    if not user.is_authenticated:
+        return Area.objects.none()
+    if is_national_admin(user):
+        return Area.objects.all()
+    return Area.objects.filter(
+        pk__in=Membership.objects.filter(user=user, role=Role.COORDINATOR).values("area")
+    )
+
+
+def sites(user: User, can: Can = Can.VIEW) -> QuerySet[Site]:
+    """The sites where the user may do `can`."""
+    if not user.is_authenticated or not user.is_active:
+        return Site.objects.none()
+    qs = Site.objects.select_related("organisation", "municipality__area")
+    if can in _SITE_KIND:
+        qs = qs.filter(organisation__kind=_SITE_KIND[can])
+    if is_national_admin(user) and can in _AREA_WIDE:
+        return qs
+    allowed = Q(
+        pk__in=Membership.objects.filter(user=user, role__in=_SITE_ROLES[can]).values("site")
+    )
+    if can in _AREA_WIDE:
+        allowed |= Q(municipality__area__in=coordinated_areas(user))
+    return qs.filter(allowed)
+
+
+def site_or_404(user: User, pk: object, can: Can = Can.VIEW) -> Site:
+    """The site, if the user may do `can` there; 404 otherwise (never 403: we do
+    not tell what exists outside a user's scope)."""
+    try:
+        return sites(user, can).get(pk=pk)
+    except (Site.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def area_or_404(user: User, pk: object) -> Area:
+    try:
+        return coordinated_areas(user).get(pk=pk)
+    except (Area.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def organisations(user: User) -> QuerySet[Organisation]:
+    """Organisations the user manages: the coordinated areas' (an admin: all)."""
+    if is_national_admin(user):
+        return Organisation.objects.all()
+    areas = coordinated_areas(user)
+    return Organisation.objects.filter(
+        Q(area__in=areas) | Q(sites__municipality__area__in=areas)
+    ).distinct()
+
+
+def memberships(user: User) -> QuerySet[Membership]:
+    """Memberships the user may see and remove: those at the sites where they
+    manage people and those of the areas they coordinate."""
+    if not user.is_authenticated:
+        return Membership.objects.none()
+    qs = Membership.objects.select_related("user", "site", "area")
+    if is_national_admin(user):
+        return qs
+    areas = coordinated_areas(user)
+    in_area = Q(site__municipality__area__in=areas) | Q(area__in=areas)
+    # A venue contact person manages the cashiers of their site, nobody else.
+    own_cashiers = Q(
+        site__in=Membership.objects.filter(user=user, role=Role.VENUE_CONTACT).values("site"),
+        role__in=INVITABLE_BY_VENUE_CONTACT,
+    )
+    return qs.filter(in_area | own_cashiers)
+
+
+def people(user: User) -> QuerySet[User]:
+    """People the user may see in the admin: those with a membership in scope."""
+    if is_national_admin(user):
+        return User.objects.all()
+    return User.objects.filter(pk__in=memberships(user).values("user")).distinct()
+
+
+def invitable_roles(user: User, site: Site | None) -> list[str]:
+    """The roles the user may give someone at `site` (or, with None, for an area)."""
+    if site is None:
+        return [Role.COORDINATOR] if coordinated_areas(user).exists() else []
+    if (
+        site.municipality.area_id
+        and coordinated_areas(user).filter(pk=site.municipality.area_id).exists()
+    ):
+        if site.is_venue:
+            return [Role.CASHIER, Role.VENUE_CONTACT]
+        return [Role.DISTRIBUTOR]
+    if site.is_venue and sites(user, Can.MANAGE_PEOPLE).filter(pk=site.pk).exists():
+        return list(INVITABLE_BY_VENUE_CONTACT)
+    return []
+
+
+def roles(user: User) -> set[str]:
+    """The roles the user holds anywhere, for choosing a home page and a menu."""
+    if not user.is_authenticated:
+        return set()
+    held = set(Membership.objects.filter(user=user).values_list("role", flat=True))
+    if is_national_admin(user):
+        held.add("national_admin")
+    return held
+
+
+def may_use_admin(user: User) -> bool:
+    """The Django admin serves national admins and area coordinators."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return is_national_admin(user) or coordinated_areas(user).exists()
+
+
+def audit_entries(user: User) -> QuerySet[AuditEntry]:
+    """A venue contact person sees their site's entries, a coordinator the area's,
+    a national admin all."""
+    if is_national_admin(user):
+        return AuditEntry.objects.all()
+    if not user.is_authenticated:
+        return AuditEntry.objects.none()
+    return AuditEntry.objects.filter(
+        Q(site__in=sites(user, Can.MANAGE_VENUE).values("pk"))
+        | Q(site__in=sites(user, Can.MANAGE_PEOPLE).values("pk"))
+        | Q(area__in=coordinated_areas(user))
+    )

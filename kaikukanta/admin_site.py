@@ -1,0 +1,62 @@
+"""The Django admin at /admin/, for national admins (everything) and area
+coordinators (their area). Access comes from `kaikukanta.access`, never from
+Django's per-model permissions, so that there is one set of rules."""
+
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from kaikukanta import access
+
+
+class KaikukantaAdminSite(admin.AdminSite):
+    site_header = _("Kaikukanta administration")
+    site_title = _("Kaikukanta")
+    index_title = _("The network")
+    enable_nav_sidebar = True
+
+    def has_permission(self, request: HttpRequest) -> bool:
+        return access.may_use_admin(request.user)
+
+
+admin_site = KaikukantaAdminSite(name="admin")
+
+
+class ScopedAdmin(admin.ModelAdmin):
+    """A model admin whose rows and rights come from the access module.
+
+    Subclasses say which rows a user may see (`scoped_queryset`); a national admin
+    may change everything, a coordinator what is in their scope."""
+
+    def scoped_queryset(self, request: HttpRequest, qs: QuerySet) -> QuerySet:
+        raise NotImplementedError
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return self.scoped_queryset(request, super().get_queryset(request))
+
+    def get_object(self, request: HttpRequest, object_id: str, from_field=None):
+        # Outside the user's scope the answer is 404, as everywhere else (Django's
+        # default is a redirect with "does not exist", which tells too much).
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None:
+            raise Http404
+        return obj
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return access.may_use_admin(request.user)
+
+    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
+        return access.may_use_admin(request.user) and (obj is None or self._in_scope(request, obj))
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return self.has_view_permission(request, obj)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return access.may_use_admin(request.user)
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return self.has_view_permission(request, obj)
+
+    def _in_scope(self, request: HttpRequest, obj) -> bool:
+        return self.get_queryset(request).filter(pk=obj.pk).exists()

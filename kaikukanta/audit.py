@@ -1,0 +1,36 @@
+"""Writing the audit trail. Call `log()` inside the transaction of the change it
+describes, so that the change and its entry commit or roll back together."""
+
+from typing import Any
+
+from django.db import models, transaction
+
+from kaikukanta.models import AuditEntry
+
+
+def log(
+    *,
+    action: str,
+    obj: models.Model,
+    actor: Any = None,
+    actor_label: str = "",
+    site: Any = None,
+    area: Any = None,
+    data: dict[str, Any] | None = None,
+) -> AuditEntry:
+    """Append one audit entry. `data` holds IDs, counts and codes, never a person."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("Audit entries are written inside the transaction of the change.")
+    if area is None and site is not None:
+        area = site.municipality.area
+    user = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
+    return AuditEntry.objects.create(
+        actor=user,
+        actor_label=actor_label,
+        action=action,
+        site=site,
+        area=area,
+        object_type=obj._meta.label_lower,
+        object_id=str(obj.pk),
+        data=data or {},
+    )

@@ -1,0 +1,75 @@
+"""Cross-cutting records: the append-only audit trail."""
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class AuditEntryQuerySet(models.QuerySet["AuditEntry"]):
+    def update(self, **kwargs):  # type: ignore[override]
+        raise PermissionDenied("Audit entries are append-only.")
+
+    def delete(self):  # type: ignore[override]
+        raise PermissionDenied("Audit entries are append-only.")
+
+
+class AuditEntry(models.Model):
+    """One change in the register: who did what, when, where. Never edited or
+    deleted; never carries a name, identity code, birth date or address of a
+    cardholder (the data is IDs, counts and codes)."""
+
+    at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("who"),
+    )
+    # For actors that are not people (a broker's API token, a management command).
+    actor_label = models.CharField(_("acting as"), max_length=200, blank=True)
+    action = models.CharField(_("what"), max_length=50, db_index=True)
+    site = models.ForeignKey(
+        "venues.Site",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("site"),
+    )
+    area = models.ForeignKey(
+        "venues.Area",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("area"),
+    )
+    object_type = models.CharField(_("object type"), max_length=50)
+    object_id = models.CharField(_("object"), max_length=50)
+    data = models.JSONField(_("data"), default=dict, blank=True)
+
+    objects = AuditEntryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit entries")
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["site", "-at"]), models.Index(fields=["area", "-at"])]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_type}:{self.object_id}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionDenied("Audit entries are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionDenied("Audit entries are append-only.")
+
+    @property
+    def who(self) -> str:
+        return str(self.actor) if self.actor_id else self.actor_label

@@ -1,0 +1,13 @@
+from django.urls import path
+
+from venues import views
+
+app_name = "venues"
+urlpatterns = [
+    path("national/", views.national, name="national"),
+    path("areas/<int:pk>/", views.area_page, name="area"),
+    path("sites/<int:pk>/", views.site_page, name="site"),
+    path("sites/<int:pk>/checklist/", views.checklist_edit, name="checklist_edit"),
+    path("people/invite/", views.invite, name="invite"),
+    path("people/memberships/<int:pk>/remove/", views.membership_remove, name="membership_remove"),
+]
