@@ -19,7 +19,8 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from kaikukanta.models import AuditEntry
-from venues.models import Area, Membership, Organisation, Site, User
+from usage.models import Card, Redemption
+from venues.models import Area, Membership, Offering, Organisation, Site, User
 
 Role = Membership.Role
 
@@ -76,6 +77,8 @@ def sites(user: User, can: Can = Can.VIEW) -> QuerySet[Site]:
     if not user.is_authenticated or not user.is_active:
         return Site.objects.none()
     qs = Site.objects.select_related("organisation", "municipality__area")
+    if can in (Can.RECORD, Can.DISTRIBUTE):
+        qs = qs.filter(is_active=True)  # a closed site records and registers nothing
     if can in _SITE_KIND:
         qs = qs.filter(organisation__kind=_SITE_KIND[can])
     if is_national_admin(user) and can in _AREA_WIDE:
@@ -173,14 +176,51 @@ def may_use_admin(user: User) -> bool:
 
 
 def audit_entries(user: User) -> QuerySet[AuditEntry]:
-    """A venue contact person sees their site's entries, a coordinator the area's,
-    a national admin all."""
+    """A venue contact person sees their site's entries, a distributor their
+    site's card changes, a coordinator the area's, a national admin all."""
     if is_national_admin(user):
         return AuditEntry.objects.all()
     if not user.is_authenticated:
         return AuditEntry.objects.none()
     return AuditEntry.objects.filter(
         Q(site__in=sites(user, Can.MANAGE_VENUE).values("pk"))
-        | Q(site__in=sites(user, Can.MANAGE_PEOPLE).values("pk"))
+        | Q(site__in=sites(user, Can.DISTRIBUTE).values("pk"))
         | Q(area__in=coordinated_areas(user))
+    )
+
+
+def offerings(user: User, can: Can = Can.MANAGE_VENUE) -> QuerySet[Offering]:
+    """Offerings of the sites where the user may do `can`."""
+    return Offering.objects.filter(site__in=sites(user, can).values("pk")).select_related("site")
+
+
+def cards(user: User) -> QuerySet[Card]:
+    """Card records, one by one: only the issuing site's distributors (and
+    Kaikukeskus) see them. Everyone else sees cards only in aggregate."""
+    if is_national_admin(user):
+        return Card.objects.all()
+    return Card.objects.filter(issued_by__in=sites(user, Can.DISTRIBUTE).values("pk"))
+
+
+def redemptions(user: User) -> QuerySet[Redemption]:
+    """Uses the user may see one by one: those at the sites where they record or
+    manage the venue."""
+    return Redemption.objects.filter(
+        Q(site__in=sites(user, Can.RECORD).values("pk"))
+        | Q(site__in=sites(user, Can.MANAGE_VENUE).values("pk"))
+    ).select_related("card", "offering", "site")
+
+
+def may_void(user: User, redemption: Redemption, now=None) -> bool:
+    """The venue contact person and the coordinator may void any use of their
+    sites (with a reason); a cashier may undo their own record within the undo
+    window."""
+    from usage.services import within_undo_window
+
+    if sites(user, Can.MANAGE_VENUE).filter(pk=redemption.site_id).exists():
+        return True
+    return (
+        redemption.recorded_by_id == user.pk
+        and within_undo_window(redemption, now)
+        and sites(user, Can.RECORD).filter(pk=redemption.site_id).exists()
     )

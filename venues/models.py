@@ -362,3 +362,138 @@ class Checklist(models.Model):
 
     def is_complete(self, today: datetime.date | None = None) -> bool:
         return not self.missing_items() and not self.instruction_overdue(today)
+
+
+# ---------------------------------------------------------------------------
+# Offerings and caps
+# ---------------------------------------------------------------------------
+
+
+class OfferingQuerySet(models.QuerySet["Offering"]):
+    def on(self, day: datetime.date) -> "OfferingQuerySet":
+        """Offerings a card can be used for on `day`: the day's shows, admission
+        that is open that day, and courses that have not ended (enrolment)."""
+        return self.filter(
+            Q(kind=Offering.Kind.SHOW, date=day)
+            | Q(kind=Offering.Kind.ADMISSION, date__lte=day, end_date__gte=day)
+            | Q(kind=Offering.Kind.ADMISSION, date=day, end_date__isnull=True)
+            | Q(kind=Offering.Kind.COURSE, end_date__gte=day)
+            | Q(kind=Offering.Kind.COURSE, date__gte=day, end_date__isnull=True)
+        )
+
+    def upcoming(self, day: datetime.date) -> "OfferingQuerySet":
+        return self.filter(Q(date__gte=day) | Q(end_date__gte=day))
+
+
+class Offering(models.Model):
+    """What a venue site offers: a show (one dated occurrence), a course (places
+    on a course that runs over dates) or admission (entry on a day, possibly
+    over a range of days). A cap limits the Kaikukortti tickets: per show or
+    course, per day for admission."""
+
+    class Kind(models.TextChoices):
+        SHOW = "show", _("show")
+        COURSE = "course", _("course")
+        ADMISSION = "admission", _("admission")
+
+    class Sector(models.TextChoices):
+        CULTURE = "culture", _("culture")
+        EDUCATION = "education", _("education")
+        SCIENCE = "science", _("science")
+        SPORTS = "sports", _("sports")
+
+    site = models.ForeignKey(
+        Site, on_delete=models.PROTECT, related_name="offerings", verbose_name=_("site")
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    sector = models.CharField(_("sector"), max_length=20, choices=Sector.choices)
+    title = models.CharField(_("title"), max_length=200)
+    date = models.DateField(
+        _("date"), help_text=_("A show's date; the first day of a course or of admission.")
+    )
+    start_time = models.TimeField(_("starts at"), null=True, blank=True)
+    end_date = models.DateField(
+        _("last day"),
+        null=True,
+        blank=True,
+        help_text=_("The last day of a course or of an admission period."),
+    )
+    places = models.PositiveIntegerField(
+        _("places on the course"),
+        null=True,
+        blank=True,
+        help_text=_("All places, for information."),
+    )
+    cap = models.PositiveIntegerField(
+        _("Kaikukortti cap"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "The most Kaikukortti tickets (holders' and children's together) for this show "
+            "or course, or per day for admission. Empty: no cap. A cap is not a quota: "
+            "nothing is reserved."
+        ),
+    )
+    excluded = models.BooleanField(
+        _("excluded from Kaikukortti"),
+        default=False,
+        help_text=_("Only in exceptional cases; the reason is shown to staff and the public."),
+    )
+    exclusion_reason = models.CharField(_("reason for the exclusion"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = OfferingQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("offering")
+        verbose_name_plural = _("offerings")
+        ordering = ["date", "start_time", "title"]
+        indexes = [models.Index(fields=["site", "date"])]
+        constraints = [
+            models.CheckConstraint(
+                name="offering_ends_after_it_starts",
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("date")),
+            ),
+            models.CheckConstraint(
+                name="offering_show_is_one_day",
+                condition=~Q(kind="show") | Q(end_date__isnull=True),
+            ),
+            models.CheckConstraint(
+                name="offering_exclusion_has_a_reason",
+                condition=Q(excluded=False) | ~Q(exclusion_reason=""),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.when()})"
+
+    def when(self) -> str:
+        from django.utils.formats import date_format, time_format
+
+        text = date_format(self.date, "SHORT_DATE_FORMAT")
+        if self.start_time:
+            text += " " + time_format(self.start_time, "TIME_FORMAT")
+        if self.end_date and self.end_date != self.date:
+            text += " – " + date_format(self.end_date, "SHORT_DATE_FORMAT")
+        return text
+
+    @property
+    def starts_at(self) -> datetime.datetime:
+        tz = timezone.get_current_timezone()
+        return datetime.datetime.combine(self.date, self.start_time or datetime.time(0, 0), tz)
+
+    @property
+    def last_day(self) -> datetime.date:
+        return self.end_date or self.date
+
+    @property
+    def cap_is_per_day(self) -> bool:
+        return self.kind == self.Kind.ADMISSION
+
+    def is_on(self, day: datetime.date) -> bool:
+        if self.kind == self.Kind.SHOW:
+            return day == self.date
+        if self.kind == self.Kind.ADMISSION:
+            return self.date <= day <= self.last_day
+        return day <= self.last_day  # a course takes enrolments until it ends

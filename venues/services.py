@@ -11,7 +11,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from kaikukanta import audit
-from venues.models import Area, Membership, Site, User
+from venues.models import Area, Membership, Offering, Site, User
 
 
 def invitation_link(user: User) -> str:
@@ -102,3 +102,26 @@ def save_checklist(*, form, site: Site, changed_by: User) -> None:
         site=site,
         data={"changed": sorted(form.changed_data)},
     )
+
+
+@transaction.atomic
+def save_offering(*, form, site: Site, changed_by: User) -> Offering:
+    """Create or change an offering; a cap change is audited with old and new."""
+    creating = form.instance.pk is None
+    old_cap = None if creating else Offering.objects.get(pk=form.instance.pk).cap
+    offering = form.save(commit=False)
+    offering.site = site
+    offering.save()
+    data = {"changed": sorted(form.changed_data)}
+    if creating or "cap" in form.changed_data:
+        data |= {"cap_before": old_cap, "cap_after": offering.cap}
+    if "excluded" in form.changed_data or (creating and offering.excluded):
+        data |= {"excluded": offering.excluded}
+    audit.log(
+        action="offering.created" if creating else "offering.changed",
+        obj=offering,
+        actor=changed_by,
+        site=site,
+        data=data,
+    )
+    return offering

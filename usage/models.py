@@ -1,0 +1,325 @@
+"""The card register and the use of cards.
+
+A card is known by its ID and a few background facts for statistics (birth
+year, postal code of residence, number of children). There is no field, and
+there must never be one, for a name, identity code, birth date or address.
+"""
+
+import datetime
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from usage.card_ids import CARD_ID_MAX_LENGTH
+from venues.models import Offering, Site
+
+MAX_CHILDREN = 20
+DEFAULT_GROUP_LIMIT = 10
+
+
+def one_year_from(day: datetime.date) -> datetime.date:
+    """The last day of a one-year validity that starts on `day` (a card issued on
+    24.11.2026 is valid through 23.11.2027; one issued on 29.2. through 28.2.)."""
+    try:
+        anniversary = day.replace(year=day.year + 1)
+    except ValueError:  # 29 February
+        anniversary = day.replace(year=day.year + 1, day=28) + datetime.timedelta(days=1)
+    return anniversary - datetime.timedelta(days=1)
+
+
+class Card(models.Model):
+    class Kind(models.TextChoices):
+        PERSONAL = "personal", _("personal card")
+        COMMUNITY = "community", _("community card")
+
+    class Gender(models.TextChoices):
+        FEMALE = "female", _("woman")
+        MALE = "male", _("man")
+        OTHER = "other", _("other")
+        NOT_TOLD = "not_told", _("does not want to tell")
+
+    class LifeSituation(models.TextChoices):
+        EMPLOYED = "employed", _("employed")
+        UNEMPLOYED = "unemployed", _("unemployed")
+        STUDENT = "student", _("student")
+        RETIRED = "retired", _("retired")
+        SICK_OR_REHAB = "sick_or_rehab", _("on sickness leave or rehabilitation")
+        FAMILY_LEAVE = "family_leave", _("on family leave")
+        OTHER = "other", _("other")
+        NOT_TOLD = "not_told", _("does not want to tell")
+
+    class CloseReason(models.TextChoices):
+        LOST = "lost", _("lost")
+        RETURNED = "returned", _("returned")
+        REPLACED = "replaced", _("replaced by a new card")
+
+    card_id = models.CharField(_("card ID"), max_length=CARD_ID_MAX_LENGTH, unique=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.PERSONAL)
+    issued_by = models.ForeignKey(
+        Site, on_delete=models.PROTECT, related_name="issued_cards", verbose_name=_("issued by")
+    )
+    issued_on = models.DateField(_("issued on"))
+    valid_from = models.DateField(
+        _("current period from"), help_text=_("The issue or the latest renewal day.")
+    )
+    valid_until = models.DateField(_("valid until"))
+    birth_year = models.PositiveSmallIntegerField(_("birth year"), null=True, blank=True)
+    postal_code = models.CharField(_("postal code of residence"), max_length=5, blank=True)
+    children = models.PositiveSmallIntegerField(
+        _("children or grandchildren under 18"),
+        default=0,
+        help_text=_("Own or same-household children or grandchildren under 18."),
+    )
+    group_limit = models.PositiveSmallIntegerField(
+        _("group limit"),
+        null=True,
+        blank=True,
+        help_text=_("A community card: the most clients under 16 in the employee's group."),
+    )
+    gender = models.CharField(_("gender"), max_length=20, choices=Gender.choices, blank=True)
+    life_situation = models.CharField(
+        _("life situation"), max_length=20, choices=LifeSituation.choices, blank=True
+    )
+    closed_on = models.DateField(_("closed on"), null=True, blank=True)
+    close_reason = models.CharField(
+        _("reason for closing"), max_length=20, choices=CloseReason.choices, blank=True
+    )
+    created_at = models.DateTimeField(_("registered"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("card")
+        verbose_name_plural = _("cards")
+        ordering = ["card_id"]
+        indexes = [models.Index(fields=["issued_by", "issued_on"])]
+        constraints = [
+            models.CheckConstraint(
+                name="card_personal_has_background",
+                condition=Q(kind="community") | (Q(birth_year__isnull=False) & ~Q(postal_code="")),
+            ),
+            models.CheckConstraint(
+                name="card_community_has_group_limit",
+                condition=Q(kind="personal") | Q(group_limit__isnull=False),
+            ),
+            models.CheckConstraint(
+                name="card_children_within_limit", condition=Q(children__lte=MAX_CHILDREN)
+            ),
+            models.CheckConstraint(
+                name="card_period_in_order",
+                condition=Q(valid_until__gte=models.F("valid_from"))
+                & Q(valid_from__gte=models.F("issued_on")),
+            ),
+            models.CheckConstraint(
+                name="card_closing_has_a_reason",
+                condition=Q(closed_on__isnull=True, close_reason="")
+                | (Q(closed_on__isnull=False) & ~Q(close_reason="")),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.card_id
+
+    @property
+    def is_community(self) -> bool:
+        return self.kind == self.Kind.COMMUNITY
+
+    @property
+    def children_allowed(self) -> int:
+        """How many children's tickets one use may add: the register's child count,
+        or a community card's group limit."""
+        return (self.group_limit or 0) if self.is_community else self.children
+
+    @property
+    def is_closed(self) -> bool:
+        return self.closed_on is not None
+
+    def refusal_on(self, day: datetime.date) -> str | None:
+        """Why the card cannot be used on `day` (a refusal code), or None.
+
+        A use on a day before the card was closed, or within an earlier validity
+        period, stays valid: offline sheets are entered after the fact."""
+        if self.closed_on is not None and day >= self.closed_on:
+            return "card_closed"
+        if day < self.issued_on:
+            return "card_not_yet_valid"
+        if self.valid_from <= day <= self.valid_until:
+            return None
+        if day > self.valid_until:
+            return "card_expired"
+        # Before the current period: look in the history of earlier periods.
+        if self.periods.filter(valid_from__lte=day, valid_until__gte=day).exists():
+            return None
+        return "card_expired"
+
+    def is_valid_on(self, day: datetime.date) -> bool:
+        return self.refusal_on(day) is None
+
+    def expires_within(self, days: int, today: datetime.date | None = None) -> bool:
+        today = today or timezone.localdate()
+        return not self.is_closed and today <= self.valid_until < today + datetime.timedelta(days)
+
+
+class CardPeriod(models.Model):
+    """One validity period of a card: the first from its issue, then one per
+    renewal. The card keeps its number; its history stays here."""
+
+    class Kind(models.TextChoices):
+        ISSUED = "issued", _("issued")
+        RENEWED = "renewed", _("renewed")
+
+    card = models.ForeignKey(
+        Card, on_delete=models.CASCADE, related_name="periods", verbose_name=_("card")
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    valid_from = models.DateField(_("valid from"))
+    valid_until = models.DateField(_("valid until"))
+    site = models.ForeignKey(
+        Site, on_delete=models.PROTECT, related_name="+", verbose_name=_("at site")
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    recorded_at = models.DateTimeField(_("recorded"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("validity period")
+        verbose_name_plural = _("validity periods")
+        ordering = ["card", "valid_from"]
+        constraints = [
+            models.CheckConstraint(
+                name="card_period_ends_after_it_starts",
+                condition=Q(valid_until__gte=models.F("valid_from")),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.card_id}: {self.valid_from} – {self.valid_until}"
+
+
+class RedemptionQuerySet(models.QuerySet["Redemption"]):
+    def active(self) -> "RedemptionQuerySet":
+        """Uses that count: not voided."""
+        return self.filter(voided_at__isnull=True)
+
+    def tickets(self) -> int:
+        """Holders' and children's tickets together (one query)."""
+        total = self.aggregate(n=models.Count("pk") + models.Sum("children"))["n"]
+        return total or 0
+
+
+class Redemption(models.Model):
+    """One use of a card: the holder's own ticket or course place at one offering
+    on one date, plus any children's tickets taken at the same time.
+
+    Written only by `usage.services.record_redemption`; never deleted, only
+    voided with who, when and why."""
+
+    class Channel(models.TextChoices):
+        DESK = "desk", _("at the desk")
+        IMPORT = "import", _("Excel import")
+        PAPER = "paper", _("paper form")
+        API = "api", _("ticket broker API")
+        OFFLINE = "offline", _("offline sync")
+
+    card = models.ForeignKey(
+        Card, on_delete=models.PROTECT, related_name="redemptions", verbose_name=_("card")
+    )
+    site = models.ForeignKey(
+        Site, on_delete=models.PROTECT, related_name="redemptions", verbose_name=_("site")
+    )
+    offering = models.ForeignKey(
+        Offering,
+        on_delete=models.PROTECT,
+        related_name="redemptions",
+        null=True,
+        blank=True,
+        verbose_name=_("offering"),
+    )
+    used_on = models.DateField(_("date of use"))
+    children = models.PositiveSmallIntegerField(_("children's tickets"), default=0)
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    recorded_at = models.DateTimeField(_("recorded"), default=timezone.now)
+    over_cap = models.BooleanField(
+        _("over the cap"),
+        default=False,
+        help_text=_("Recorded after the fact (offline) although the cap was already full."),
+    )
+    # A client-chosen key, namespaced by channel and client, that makes retries safe.
+    idempotency_key = models.CharField(max_length=200, null=True, blank=True, unique=True)
+    request_fingerprint = models.CharField(max_length=64, blank=True)
+    voided_at = models.DateTimeField(_("voided"), null=True, blank=True)
+    voided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("voided by"),
+    )
+    void_reason = models.CharField(_("reason for voiding"), max_length=300, blank=True)
+
+    objects = RedemptionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("use of a card")
+        verbose_name_plural = _("uses of cards")
+        ordering = ["-recorded_at"]
+        indexes = [
+            # The cap count: tickets of an offering (on a day, for admission).
+            models.Index(
+                fields=["offering", "used_on"],
+                condition=Q(voided_at__isnull=True),
+                name="redemption_cap_count",
+            ),
+            models.Index(fields=["site", "used_on"], name="redemption_site_day"),
+            models.Index(fields=["used_on"], name="redemption_day"),
+            models.Index(fields=["recorded_at"], name="redemption_recorded_at"),
+        ]
+        constraints = [
+            # The last word on "already recorded" (the service checks first).
+            models.UniqueConstraint(
+                fields=["card", "offering", "used_on"],
+                condition=Q(voided_at__isnull=True, offering__isnull=False),
+                name="redemption_once_per_offering_and_day",
+            ),
+            models.UniqueConstraint(
+                fields=["card", "site", "used_on"],
+                condition=Q(voided_at__isnull=True, offering__isnull=True),
+                name="redemption_plain_admission_once_per_site_and_day",
+            ),
+            models.CheckConstraint(
+                name="redemption_children_within_limit", condition=Q(children__lte=MAX_CHILDREN)
+            ),
+            models.CheckConstraint(
+                name="redemption_void_has_a_reason",
+                condition=Q(voided_at__isnull=True, void_reason="")
+                | (Q(voided_at__isnull=False) & ~Q(void_reason="")),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.card_id} @ {self.site_id} {self.used_on}"
+
+    @property
+    def tickets(self) -> int:
+        return 1 + self.children
+
+    @property
+    def is_voided(self) -> bool:
+        return self.voided_at is not None
