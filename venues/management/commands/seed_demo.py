@@ -1,9 +1,12 @@
 """python manage.py seed_demo [--scale N]: the demo network, people, cards and uses."""
 
+import time
+
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import translation
 
+from usage.demo import seed_demo_usage, seed_scale
 from venues.demo import DEMO_PASSWORD, demo_logins, seed_network
 
 
@@ -15,14 +18,37 @@ class Command(BaseCommand):
             "--scale",
             type=int,
             default=0,
-            help="Also bulk-create this many redemptions over several years (for benchmarks).",
+            metavar="N",
+            help="Also bulk-create N uses over five years at national scale (for benchmarks). "
+            "Running again tops up to N.",
         )
 
     def handle(self, *args, scale: int, **options):
         translation.activate("en")
         with transaction.atomic():
-            seed_network()
+            net = seed_network()
+            cards = seed_demo_usage(net)
+        if scale:
+            started = time.monotonic()
+            created = seed_scale(scale, progress=self.stdout.write)
+            self.stdout.write(
+                f"Benchmark data: {created} uses added in {time.monotonic() - started:.0f} s."
+            )
         self.stdout.write(self.style.SUCCESS("Demo data is ready."))
         self.stdout.write(f"\nDemo logins (password for all: {DEMO_PASSWORD}):")
         for role, email in demo_logins():
             self.stdout.write(f"  {role:<32} {email}")
+        self.stdout.write("\nCard IDs to try at the desk (http://127.0.0.1:8000/desk/):")
+        for label, ids in [
+            ("valid", cards.valid[:3]),
+            ("valid, with children", cards.with_children[:3]),
+            ("community card (group of 10)", cards.community),
+            ("expiring within two weeks", cards.expiring[:2]),
+            ("expired", cards.expired[:2]),
+            ("closed (lost)", cards.closed[:2]),
+        ]:
+            self.stdout.write(f"  {label:<32} {', '.join(ids)}")
+        self.stdout.write(
+            "  Try also: the show 'Iltapäivänäytös (lähes täynnä)' today has one place left,\n"
+            "  and children are refused on the course at Sampola."
+        )

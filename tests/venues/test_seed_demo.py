@@ -1,0 +1,66 @@
+"""The demo data: one command, idempotent, with every kind of card to try."""
+
+import pytest
+from django.core.management import call_command
+from django.db.models import F
+from django.utils import timezone
+
+from usage.models import Card, Redemption
+from usage.scale import CARD_PREFIX
+from venues.models import Area, Membership, Offering, Organisation, Site, User
+
+pytestmark = pytest.mark.django_db
+
+
+def counts():
+    return [
+        model.objects.count()
+        for model in (Area, Site, User, Membership, Offering, Card, Redemption)
+    ]
+
+
+def test_seed_demo_creates_the_network_people_cards_and_uses_and_is_idempotent(capsys):
+    call_command("seed_demo")
+    first = counts()
+    call_command("seed_demo")
+
+    assert counts() == first
+    assert Area.objects.count() == 2
+    assert Site.objects.filter(organisation__kind=Organisation.Kind.VENUE).count() >= 4
+    assert Site.objects.filter(organisation__kind=Organisation.Kind.DISTRIBUTOR).count() >= 2
+    roles = set(Membership.objects.values_list("role", flat=True))
+    assert roles == set(Membership.Role.values)
+    assert User.objects.filter(is_national_admin=True).exists()
+    output = capsys.readouterr().out
+    assert "admin@kaikukanta.demo" in output and "kaikukortti-demo" in output
+
+
+def test_seed_demo_has_cards_in_every_state_and_offerings_with_and_without_caps():
+    call_command("seed_demo")
+    today = timezone.localdate()
+    valid = [c for c in Card.objects.filter(kind=Card.Kind.PERSONAL) if c.is_valid_on(today)]
+    assert len(valid) >= 200
+    assert any(c.children for c in valid)
+    assert Card.objects.filter(kind=Card.Kind.COMMUNITY).exists()
+    assert Card.objects.filter(closed_on__isnull=False).exists()
+    assert Card.objects.filter(valid_until__lt=today).exists()
+    assert any(c.expires_within(30, today) for c in valid)
+    upcoming = Offering.objects.filter(date__gte=today)
+    assert (
+        upcoming.filter(cap__isnull=True).exists() and upcoming.filter(cap__isnull=False).exists()
+    )
+    assert Redemption.objects.filter(used_on__lt=today).count() > 100
+
+
+def test_scale_bulk_creates_uses_that_obey_the_rules_and_tops_up_on_a_second_run():
+    call_command("seed_demo", "--scale", "600")
+    scaled = Redemption.objects.filter(card__card_id__startswith=CARD_PREFIX)
+    assert scaled.count() == 600
+    assert not scaled.filter(used_on__lt=F("card__issued_on")).exists()
+    assert not scaled.filter(used_on__gt=F("card__valid_until")).exists()
+    assert not scaled.filter(children__gt=F("card__children")).exists()
+    assert not scaled.filter(offering__kind=Offering.Kind.COURSE, children__gt=0).exists()
+    assert scaled.values("site__municipality__area").distinct().count() > 2
+
+    call_command("seed_demo", "--scale", "800")
+    assert scaled.count() == 800
