@@ -204,6 +204,71 @@ class CardPeriod(models.Model):
         return f"{self.card_id}: {self.valid_from} – {self.valid_until}"
 
 
+class Broker(models.Model):
+    """A ticket broker or a venue's own ticketing system that records uses over
+    the API, for the venue sites it is allowed to act for."""
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    contact_email = models.EmailField(_("technical contact's email"), blank=True)
+    area = models.ForeignKey(
+        "venues.Area",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="brokers",
+        verbose_name=_("managed by the area"),
+        help_text=_("The area whose coordinator manages this broker; empty: Kaikukeskus."),
+    )
+    sites = models.ManyToManyField(
+        Site, related_name="brokers", blank=True, verbose_name=_("may record at these sites")
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("ticket broker")
+        verbose_name_plural = _("ticket brokers")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class BrokerToken(models.Model):
+    """An API token of a broker. Only its hash is stored; the visible prefix
+    finds it (as healthchecks does with API keys). Shown once, revocable."""
+
+    broker = models.ForeignKey(
+        Broker, on_delete=models.CASCADE, related_name="tokens", verbose_name=_("broker")
+    )
+    label = models.CharField(_("label"), max_length=100, blank=True)
+    prefix = models.CharField(_("prefix"), max_length=20, unique=True)
+    secret_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.broker})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None and self.broker.is_active
+
+
 class RedemptionQuerySet(models.QuerySet["Redemption"]):
     def active(self) -> "RedemptionQuerySet":
         """Uses that count: not voided."""
@@ -253,6 +318,14 @@ class Redemption(models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("recorded by"),
+    )
+    broker = models.ForeignKey(
+        Broker,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="redemptions",
+        verbose_name=_("ticket broker"),
     )
     recorded_at = models.DateTimeField(_("recorded"), default=timezone.now)
     over_cap = models.BooleanField(

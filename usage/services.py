@@ -21,7 +21,7 @@ from django.utils.translation import ngettext
 
 from kaikukanta import audit
 from usage.card_ids import is_valid_card_id, normalise_card_id
-from usage.models import MAX_CHILDREN, Card, CardPeriod, Redemption, one_year_from
+from usage.models import MAX_CHILDREN, Broker, Card, CardPeriod, Redemption, one_year_from
 from venues.models import Offering, Site, User
 
 # How long a cashier can undo their own record without a reason.
@@ -185,6 +185,7 @@ def record_redemption(
     used_on: datetime.date | None = None,
     children: int = 0,
     recorded_by: User | None = None,
+    broker: Broker | None = None,
     actor_label: str = "",
     idempotency_key: str | None = None,
     fingerprint: str = "",
@@ -201,7 +202,8 @@ def record_redemption(
     exceed it. With `after_the_fact` (offline sheets, queues, sales reports) the
     tickets were already handed out: a use over the cap is recorded and flagged
     instead of refused. With an `idempotency_key`, a retry returns the first
-    result and records nothing new.
+    result and records nothing new. A use recorded over the API names its
+    `broker`; `actor_label` says who acted in the audit entry when no person did.
 
     Raises RedemptionRefused with a stable code; nothing is recorded then.
     """
@@ -248,6 +250,7 @@ def record_redemption(
                 children=children,
                 channel=channel,
                 recorded_by=recorded_by,
+                broker=broker,
                 over_cap=over_cap,
                 idempotency_key=idempotency_key,
                 fingerprint=fingerprint,
@@ -310,6 +313,7 @@ def _insert(
     children,
     channel,
     recorded_by,
+    broker,
     over_cap,
     idempotency_key,
     fingerprint,
@@ -323,6 +327,7 @@ def _insert(
             children=children,
             channel=channel,
             recorded_by=recorded_by,
+            broker=broker,
             over_cap=over_cap,
             idempotency_key=idempotency_key or None,
             request_fingerprint=fingerprint,
