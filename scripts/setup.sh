@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared by scripts/demo and scripts/test (sourced, not run): the system
 # packages, the virtualenv in .venv, the project's own dependencies from
 # pyproject.toml and the compiled message catalogs. Every step is skipped when
@@ -6,10 +7,12 @@
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="$ROOT/.venv"
 PY="$VENV/bin/python"
-cd "$ROOT"
+cd "$ROOT" || exit 1
 
+# shellcheck disable=SC2034  # used by the scripts that source this file
 # WeasyPrint (PDF reports) needs Pango and a font; compilemessages needs gettext.
 RUNTIME_PACKAGES=(libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core gettext)
+# shellcheck disable=SC2034
 # Browser tests drive Debian's Chromium; PDF tests look at pages with pdftoppm.
 TEST_PACKAGES=(chromium poppler-utils)
 
