@@ -12,8 +12,9 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 # Only what a process needs to run; none of the app's own variables leak in.
 PASSED_THROUGH = ("PATH", "HOME", "LANG", "LC_ALL", "LC_CTYPE", "TMPDIR", "VIRTUAL_ENV")
 
-# A production configuration: the values an operator sets (see README).
-PRODUCTION_SECRET_KEY = "k8Jq2vNw5Zr7Tx1Lp4Hs9Gd3Fb6Mc0Yq8Ue2Wi5Oa7Sy1Rt4Pl9Kj3Hg6Df0Zx2Cv"
+# A production configuration: the values an operator sets (see README); the
+# secret key is 64 characters.
+PRODUCTION_SECRET_KEY = "k8Jq2vNw5Zr7Tx1Lp4Hs9Gd3Fb6Mc0Yq8Ue2Wi5Oa7Sy1Rt4Pl9Kj3Hg6Df0Zx2C"
 
 
 def production_env(database_url: str) -> dict[str, str]:
