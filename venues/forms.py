@@ -8,7 +8,9 @@ from venues.models import Checklist, Membership, Site
 class LoginForm(AuthenticationForm):
     username = forms.EmailField(
         label=_("Email address"),
-        widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "username"}),
+        # No autofocus: it would skip the skip link, the heading and the page's
+        # introduction for a keyboard or screen-reader user.
+        widget=forms.EmailInput(attrs={"autocomplete": "username"}),
     )
 
 
