@@ -157,7 +157,9 @@ def _context(
 
     # The element that gets the focus: where the cashier acts next.
     focus_id = "desk-card"
-    if show_form:
+    if focus == "day":
+        focus_id = "desk-day"
+    elif show_form:
         children_field = bool(state.card.children_allowed)
         if focus == "record" or (focus == "children" and not children_field):
             focus_id = "desk-record-button"
@@ -168,8 +170,6 @@ def _context(
             focus_id = target.input_id if target else "desk-record-button"
         if focus_id == "desk-record-button" and rows and not selectable:
             focus_id = "desk-card"  # every offering is excluded: nothing to record
-    elif focus == "day":
-        focus_id = "desk-day"
 
     recent = [
         (use, not use.is_voided and access.may_void(user, use))

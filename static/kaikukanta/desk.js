@@ -74,6 +74,8 @@
 
   // --- Recording and undoing -------------------------------------------------
 
+  // `url`: where a redirect led (the confirmation), to keep in the address bar;
+  // a page answered directly (a refusal) leaves the address as it was.
   function swapFrom(text, url) {
     var page = new DOMParser().parseFromString(text, "text/html");
     var fresh = page.getElementById("desk");
@@ -106,7 +108,9 @@
       headers: { "X-Requested-With": "fetch" }
     }).then(function (response) {
       return response.text().then(function (text) {
-        if (!swapFrom(text, response.url)) { throw new Error("not the desk"); }
+        if (!swapFrom(text, response.redirected ? response.url : null)) {
+          throw new Error("not the desk");
+        }
       });
     }).catch(function () {
       // The plain POST. Resending a record is safe: its key returns the first result.

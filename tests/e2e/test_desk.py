@@ -218,6 +218,7 @@ def test_axe_finds_no_wcag_21_aa_violation_in_the_desks_states(
     page.keyboard.press("Enter")
     expect(page.locator("#desk-alert")).to_contain_text("already recorded")
     _axe(page, "refusal of a record")
+    assert "/desk/record/" not in page.url  # a reload shows the desk, not a 405
 
 
 def test_the_desk_works_without_javascript(net, show, card, desk_for):
