@@ -18,6 +18,7 @@ from playwright.sync_api import BrowserContext, Page, expect
 
 from tests.factories import CardFactory, OfferingFactory
 from usage.models import Redemption
+from venues.models import Offering
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -177,6 +178,31 @@ def test_a_new_scan_while_record_has_the_focus_checks_the_new_card_and_records_n
     expect(page.locator("#desk-status")).to_contain_text(f"Card {other.card_id} can be used")
     expect(page.locator("#desk-card")).to_have_value(other.card_id)
     assert active_uses() == 0
+
+
+def test_choosing_a_course_allows_no_childrens_tickets(net, show, card, desk_for):
+    course = OfferingFactory(
+        site=net.venue_a,
+        kind=Offering.Kind.COURSE,
+        title="Watercolours",
+        start_time=None,
+        end_date=timezone.localdate() + datetime.timedelta(days=30),
+    )
+    page = desk_for(net.cashier)
+    scan(page, card.card_id)
+    children = page.locator("#desk-children")
+    expect(page.locator("#desk-record-button")).to_be_focused()
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("ArrowUp")
+    expect(children).to_have_value("1")
+    page.keyboard.press("Shift+Tab")  # to the offerings: the show is checked
+    expect(page.locator(f"#desk-offering-{show.pk}")).to_be_focused()
+
+    page.keyboard.press("ArrowDown")  # courses come after shows
+
+    expect(page.locator(f"#desk-offering-{course.pk}")).to_be_checked()
+    expect(children).to_have_value("0")
+    expect(children).to_have_attribute("max", "0")
 
 
 def _axe(page: Page, state: str) -> None:
