@@ -10,8 +10,12 @@ from dataclasses import dataclass
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from tests.conftest import PERSONAS
+from tests.factories import CardFactory
+from usage import services
+from venues.models import Site
 
 LOGIN = "login"  # 302 to the login page
 REDIRECT = "redirect"  # 302 somewhere else (e.g. home → the role's page)
@@ -27,6 +31,18 @@ class Case:
 
     def expected(self, persona: str):
         return self.expect.get(persona, self.default)
+
+
+def _desk_form(site) -> dict:
+    return {"site": site.pk, "card": "NOSUCHCARD", "day": timezone.localdate().isoformat()}
+
+
+def _desk_use(site, cashier) -> int:
+    """A use just recorded at the desk of `site` by `cashier` (plain admission)."""
+    card = CardFactory(issued_by=Site.objects.filter(organisation__kind="distributor").first())
+    return services.record_redemption(
+        card_id=card.card_id, site=site, offering=None, channel="desk", recorded_by=cashier
+    ).redemption.pk
 
 
 SCOPE_ALL = dict.fromkeys(PERSONAS, 200)
@@ -145,7 +161,55 @@ ROUTES: dict[str, list[Case]] = {
         Case(
             lambda n: reverse("usage:desk"),
             {"anonymous": LOGIN, "cashier": 200, "venue_contact": 200},
-        )
+        ),
+        Case(
+            lambda n: reverse("usage:desk") + f"?site={n.venue_a.pk}&card=NOSUCHCARD",
+            {"anonymous": LOGIN, "cashier": 200, "venue_contact": 200},
+        ),
+        Case(lambda n: reverse("usage:desk") + f"?site={n.venue_b.pk}", {"anonymous": LOGIN}),
+    ],
+    "usage:desk_card": [
+        Case(
+            lambda n: reverse("usage:desk_card") + f"?site={n.venue_a.pk}&card=NOSUCHCARD",
+            {"anonymous": LOGIN, "cashier": 200, "venue_contact": 200},
+        ),
+        Case(
+            lambda n: reverse("usage:desk_card") + f"?site={n.venue_b.pk}&card=NOSUCHCARD",
+            {"anonymous": LOGIN},
+        ),
+    ],
+    "usage:desk_record": [
+        # A refusal (an unknown card) renders the desk again: 200 where one may record.
+        Case(
+            lambda n: reverse("usage:desk_record"),
+            {"anonymous": LOGIN, "cashier": 200, "venue_contact": 200},
+            method="post",
+            data=lambda n: _desk_form(n.venue_a),
+        ),
+        Case(
+            lambda n: reverse("usage:desk_record"),
+            {"anonymous": LOGIN},
+            method="post",
+            data=lambda n: _desk_form(n.venue_b),
+        ),
+        Case(lambda n: reverse("usage:desk_record"), {"anonymous": LOGIN}, default=405),
+    ],
+    "usage:desk_undo": [
+        Case(
+            lambda n: reverse("usage:desk_undo", args=[_desk_use(n.venue_a, n.cashier)]),
+            {"anonymous": LOGIN, "cashier": REDIRECT, "venue_contact": REDIRECT},
+            method="post",
+        ),
+        Case(
+            lambda n: reverse("usage:desk_undo", args=[_desk_use(n.venue_b, n.other_cashier)]),
+            {"anonymous": LOGIN},
+            method="post",
+        ),
+        Case(
+            lambda n: reverse("usage:desk_undo", args=[_desk_use(n.venue_a, n.cashier)]),
+            {"anonymous": LOGIN},
+            default=405,
+        ),
     ],
     "usage:cards": [
         Case(

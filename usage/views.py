@@ -1,17 +1,9 @@
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from kaikukanta import access
 from kaikukanta.access import Can
-
-
-@login_required
-def desk(request: HttpRequest) -> HttpResponse:
-    sites = access.sites(request.user, Can.RECORD)
-    if not sites.exists():
-        raise Http404
-    return render(request, "usage/desk.html", {"sites": sites})
 
 
 @login_required
