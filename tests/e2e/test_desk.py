@@ -2,62 +2,27 @@
 the keyboard alone records and undoes a use, axe-core finds no WCAG 2.1 AA
 violation in the page's states, and the page works with JavaScript off."""
 
-import os
-
-# live_server and the ORM in the test body, beside Playwright's event loop.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 import datetime
-from pathlib import Path
 
 import pytest
-from django.conf import settings
-from django.test import Client
 from django.utils import timezone
 from playwright.sync_api import BrowserContext, Page, expect
 
+from tests.e2e.axe import axe_violations, describe
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
+from tests.e2e.session import log_in
 from tests.factories import CardFactory, OfferingFactory
 from usage.models import Redemption
 from venues.models import Offering
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
-AXE = Path(__file__).with_name("axe.min.js")
-WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
-
-
-@pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args):
-    return {
-        **browser_type_launch_args,
-        "executable_path": "/usr/bin/chromium",
-        "args": CHROMIUM_ARGS,
-    }
-
 
 def open_desk(context: BrowserContext, live_server, user) -> Page:
-    """A page at the desk, logged in as `user` (the session cookie of
-    Client.force_login); CSP violations are collected in `page.csp_errors`."""
-    client = Client()
-    client.force_login(user)
-    context.add_cookies(
-        [
-            {
-                "name": settings.SESSION_COOKIE_NAME,
-                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                "url": live_server.url,
-            }
-        ]
-    )
+    """A page at the desk, logged in as `user`; CSP violations are collected
+    in `page.csp_errors`."""
+    page = context.new_page()
+    log_in(page, live_server.url, user)
     page = context.new_page()
     errors: list[str] = []
     page.on("console", lambda m: "Content Security Policy" in m.text and errors.append(m.text))
@@ -206,13 +171,8 @@ def test_choosing_a_course_allows_no_childrens_tickets(net, show, card, desk_for
 
 
 def _axe(page: Page, state: str) -> None:
-    page.add_script_tag(path=str(AXE))
-    result = page.evaluate("async (tags) => await axe.run(document, {runOnly: tags})", WCAG_21_AA)
-    problems = [
-        f"{v['id']}: {v['help']} ({[n['target'] for n in v['nodes']]})"
-        for v in result["violations"]
-    ]
-    assert not problems, f"{state}: {problems}"
+    violations = axe_violations(page)
+    assert not violations, f"{state}:\n{describe(violations)}"
 
 
 @pytest.mark.parametrize("text_size", ["normal", "larger"])
@@ -223,7 +183,7 @@ def test_axe_finds_no_wcag_21_aa_violation_in_the_desks_states(
         site=net.venue_a, title="Gala", excluded=True, exclusion_reason="Premiere for sponsors"
     )
     assert excluded.excluded
-    page = desk_for(net.cashier, bypass_csp=True)  # to inject axe
+    page = desk_for(net.cashier)
     page.context.add_cookies([{"name": "text_size", "value": text_size, "url": live_server.url}])
     page.reload()
     _axe(page, "empty")
@@ -325,7 +285,7 @@ def camera_desk(playwright, live_server, tmp_path):
         video = tmp_path / f"camera-{len(browsers)}.y4m"
         video.write_bytes(y4m(matrix))
         browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium",
+            executable_path=CHROMIUM,
             args=[
                 *CHROMIUM_ARGS,
                 "--use-fake-device-for-media-stream",

@@ -104,6 +104,16 @@ def test_page_has_no_wcag_violations_console_errors_or_csp_violations(visit, whi
 def test_skip_link_is_the_first_tab_stop_and_moves_focus_to_main(visit, which):
     watched = visit(which)
     page = watched.page
+    # The desk puts the focus in its card field (a scanner types there at once);
+    # from the top of the document the skip link is still the first stop.
+    page.evaluate(
+        """() => {
+            const top = document.documentElement;
+            top.tabIndex = -1;
+            top.focus();
+            top.removeAttribute("tabindex");
+        }"""
+    )
 
     page.keyboard.press("Tab")
 
