@@ -12,6 +12,9 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from tests.conftest import PERSONAS
+from tests.factories import CardFactory, OfferingFactory
+from usage.models import Redemption
+from usage.services import record_redemption
 
 LOGIN = "login"  # 302 to the login page
 REDIRECT = "redirect"  # 302 somewhere else (e.g. home → the role's page)
@@ -152,9 +155,64 @@ ROUTES: dict[str, list[Case]] = {
             lambda n: reverse("usage:cards", args=[n.dist_a.pk]),
             {"anonymous": LOGIN, "distributor": 200},
         ),
+        Case(
+            lambda n: reverse("usage:cards", args=[n.dist_a.pk]) + "?q=KK&state=valid",
+            {"anonymous": LOGIN, "distributor": 200},
+        ),
         Case(lambda n: reverse("usage:cards", args=[n.dist_b.pk]), {"anonymous": LOGIN}),
+        Case(lambda n: reverse("usage:cards", args=[n.venue_a.pk]), {"anonymous": LOGIN}),
+    ],
+    "venues:site_audit": [
+        Case(
+            lambda n: reverse("venues:site_audit", args=[n.venue_a.pk]),
+            {"anonymous": LOGIN, "venue_contact": 200, "coordinator": 200, "national_admin": 200},
+        ),
+        Case(
+            lambda n: reverse("venues:site_audit", args=[n.venue_a.pk]) + "?action=card.closed",
+            {"anonymous": LOGIN, "venue_contact": 200, "coordinator": 200, "national_admin": 200},
+        ),
+        Case(
+            lambda n: reverse("venues:site_audit", args=[n.venue_b.pk]),
+            {"anonymous": LOGIN, "national_admin": 200},
+        ),
+        Case(
+            lambda n: reverse("venues:site_audit", args=[n.dist_a.pk]),
+            {"anonymous": LOGIN, "distributor": 200},
+        ),
+        Case(lambda n: reverse("venues:site_audit", args=[n.dist_b.pk]), {"anonymous": LOGIN}),
+    ],
+    "venues:area_audit": [
+        Case(
+            lambda n: reverse("venues:area_audit", args=[n.area_a.pk]),
+            {"anonymous": LOGIN, "coordinator": 200, "national_admin": 200},
+        ),
+        Case(
+            lambda n: reverse("venues:area_audit", args=[n.area_b.pk]),
+            {"anonymous": LOGIN, "national_admin": 200},
+        ),
     ],
 }
+
+
+# Objects for the rows above, made when a row asks for them (the shared network
+# has no cards, offerings or uses, so that other tests count from zero).
+def _card_url(name: str, site, under=None) -> str:
+    card = CardFactory(issued_by=site)
+    return reverse(name, args=[(under or site).pk, card.pk])
+
+
+def _offering_url(site, under=None) -> str:
+    offering = OfferingFactory(site=site)
+    return reverse("venues:offering_edit", args=[(under or site).pk, offering.pk])
+
+
+def _use_url(n, site, under=None) -> str:
+    card = CardFactory(issued_by=n.dist_a)
+    use = record_redemption(
+        card_id=card.card_id, site=site, offering=None, channel=Redemption.Channel.DESK
+    ).redemption
+    return reverse("usage:use_void", args=[(under or site).pk, use.pk])
+
 
 # URL names that are not pages of their own.
 NOT_PAGES = {"django.views.static.serve"}

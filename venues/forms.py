@@ -2,6 +2,7 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
+from kaikukanta.audit import ACTION_LABELS
 from venues.models import Checklist, Membership, Site
 
 
@@ -60,3 +61,11 @@ class InviteForm(forms.Form):
 
 class SiteChoiceForm(forms.Form):
     site = forms.ModelChoiceField(label=_("Site"), queryset=Site.objects.none())
+
+
+class AuditFilterForm(forms.Form):
+    action = forms.ChoiceField(label=_("What"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["action"].choices = [("", _("all changes")), *ACTION_LABELS.items()]
