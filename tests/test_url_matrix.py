@@ -162,6 +162,84 @@ ROUTES: dict[str, list[Case]] = {
         Case(lambda n: reverse("usage:cards", args=[n.dist_b.pk]), {"anonymous": LOGIN}),
         Case(lambda n: reverse("usage:cards", args=[n.venue_a.pk]), {"anonymous": LOGIN}),
     ],
+    "usage:card_register": [
+        Case(
+            lambda n: reverse("usage:card_register", args=[n.dist_a.pk]),
+            {"anonymous": LOGIN, "distributor": 200},
+        ),
+        Case(
+            lambda n: reverse("usage:card_register", args=[n.dist_a.pk]),
+            {"anonymous": LOGIN, "distributor": REDIRECT},
+            method="post",
+            data=lambda n: {"card_id": "NEWCARD1", "kind": "community", "group_limit": 5},
+        ),
+        Case(lambda n: reverse("usage:card_register", args=[n.dist_b.pk]), {"anonymous": LOGIN}),
+        Case(
+            lambda n: reverse("usage:card_register", args=[n.dist_b.pk]),
+            {"anonymous": LOGIN},
+            method="post",
+            data=lambda n: {"card_id": "NEWCARD1", "kind": "community", "group_limit": 5},
+        ),
+    ],
+    "usage:card": [
+        Case(lambda n: _card_url("usage:card", n.dist_a), {"anonymous": LOGIN, "distributor": 200}),
+        Case(lambda n: _card_url("usage:card", n.dist_b), {"anonymous": LOGIN}),
+        # Another site's card under one's own site: not found.
+        Case(lambda n: _card_url("usage:card", n.dist_b, under=n.dist_a), {"anonymous": LOGIN}),
+    ],
+    "usage:card_renew": [
+        Case(
+            lambda n: _card_url("usage:card_renew", n.dist_a),
+            {"anonymous": LOGIN, "distributor": 200},
+        ),
+        Case(
+            lambda n: _card_url("usage:card_renew", n.dist_a),
+            {"anonymous": LOGIN, "distributor": REDIRECT},
+            method="post",
+        ),
+        Case(lambda n: _card_url("usage:card_renew", n.dist_b), {"anonymous": LOGIN}),
+        Case(
+            lambda n: _card_url("usage:card_renew", n.dist_b),
+            {"anonymous": LOGIN},
+            method="post",
+        ),
+    ],
+    "usage:card_close": [
+        Case(
+            lambda n: _card_url("usage:card_close", n.dist_a),
+            {"anonymous": LOGIN, "distributor": 200},
+        ),
+        Case(
+            lambda n: _card_url("usage:card_close", n.dist_a),
+            {"anonymous": LOGIN, "distributor": REDIRECT},
+            method="post",
+            data=lambda n: {"reason": "lost"},
+        ),
+        Case(
+            lambda n: _card_url("usage:card_close", n.dist_b),
+            {"anonymous": LOGIN},
+            method="post",
+            data=lambda n: {"reason": "lost"},
+        ),
+    ],
+    "usage:card_background": [
+        Case(
+            lambda n: _card_url("usage:card_background", n.dist_a),
+            {"anonymous": LOGIN, "distributor": 200},
+        ),
+        Case(
+            lambda n: _card_url("usage:card_background", n.dist_a),
+            {"anonymous": LOGIN, "distributor": REDIRECT},
+            method="post",
+            data=lambda n: {"birth_year": 1970, "postal_code": "00100", "children": 1},
+        ),
+        Case(
+            lambda n: _card_url("usage:card_background", n.dist_b),
+            {"anonymous": LOGIN},
+            method="post",
+            data=lambda n: {"birth_year": 1970, "postal_code": "00100", "children": 1},
+        ),
+    ],
     "venues:site_audit": [
         Case(
             lambda n: reverse("venues:site_audit", args=[n.venue_a.pk]),

@@ -5,5 +5,15 @@ from usage import views
 app_name = "usage"
 urlpatterns = [
     path("desk/", views.desk, name="desk"),
+    # The distributor's pages.
     path("distributor/<int:site_id>/cards/", views.cards, name="cards"),
+    path("distributor/<int:site_id>/cards/new/", views.card_register, name="card_register"),
+    path("distributor/<int:site_id>/cards/<int:pk>/", views.card_page, name="card"),
+    path("distributor/<int:site_id>/cards/<int:pk>/renew/", views.card_renew, name="card_renew"),
+    path("distributor/<int:site_id>/cards/<int:pk>/close/", views.card_close, name="card_close"),
+    path(
+        "distributor/<int:site_id>/cards/<int:pk>/background/",
+        views.card_background,
+        name="card_background",
+    ),
 ]
