@@ -240,6 +240,51 @@ ROUTES: dict[str, list[Case]] = {
             data=lambda n: {"birth_year": 1970, "postal_code": "00100", "children": 1},
         ),
     ],
+    "usage:uses": [
+        Case(
+            lambda n: reverse("usage:uses", args=[n.venue_a.pk]),
+            {"anonymous": LOGIN, "venue_contact": 200, "coordinator": 200, "national_admin": 200},
+        ),
+        Case(
+            lambda n: reverse("usage:uses", args=[n.venue_a.pk]) + "?day=2026-01-31&offering=x",
+            {"anonymous": LOGIN, "venue_contact": 200, "coordinator": 200, "national_admin": 200},
+        ),
+        Case(
+            lambda n: reverse("usage:uses", args=[n.venue_b.pk]),
+            {"anonymous": LOGIN, "national_admin": 200},
+        ),
+        Case(lambda n: reverse("usage:uses", args=[n.dist_a.pk]), {"anonymous": LOGIN}),
+    ],
+    "usage:use_void": [
+        Case(
+            lambda n: _use_url(n, n.venue_a),
+            {"anonymous": LOGIN, "venue_contact": 200, "coordinator": 200, "national_admin": 200},
+        ),
+        Case(
+            lambda n: _use_url(n, n.venue_a),
+            {
+                "anonymous": LOGIN,
+                "venue_contact": REDIRECT,
+                "coordinator": REDIRECT,
+                "national_admin": REDIRECT,
+            },
+            method="post",
+            data=lambda n: {"reason": "recorded twice"},
+        ),
+        Case(
+            lambda n: _use_url(n, n.venue_b),
+            {"anonymous": LOGIN, "national_admin": REDIRECT},
+            method="post",
+            data=lambda n: {"reason": "recorded twice"},
+        ),
+        # A use of another site under one's own site: not found.
+        Case(
+            lambda n: _use_url(n, n.venue_b, under=n.venue_a),
+            {"anonymous": LOGIN},
+            method="post",
+            data=lambda n: {"reason": "recorded twice"},
+        ),
+    ],
     "venues:site_audit": [
         Case(
             lambda n: reverse("venues:site_audit", args=[n.venue_a.pk]),

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from usage.card_ids import CARD_ID_MAX_LENGTH, is_valid_card_id, normalise_card_id
 from usage.models import DEFAULT_GROUP_LIMIT, MAX_CHILDREN, Card
+from venues.models import Offering
 
 
 class CardIdField(forms.CharField):
@@ -275,3 +276,44 @@ class CardSearchForm(forms.Form):
 
     def clean_q(self) -> str:
         return normalise_card_id(self.cleaned_data.get("q"))
+
+
+# ---------------------------------------------------------------------------
+# The venue's list of uses and voids
+# ---------------------------------------------------------------------------
+
+
+class UsesFilterForm(forms.Form):
+    day = forms.DateField(
+        label=_("Date of use"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    offering = forms.ModelChoiceField(
+        label=_("Offering"),
+        required=False,
+        queryset=Offering.objects.none(),
+        empty_label=_("all offerings"),
+    )
+
+    def __init__(self, *args, offerings, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["offering"].queryset = offerings
+
+
+class VoidForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason for voiding"),
+        max_length=300,
+        help_text=_(
+            "For example: wrong offering, recorded twice, wrong card. Do not write names "
+            "or other personal data."
+        ),
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+
+    def clean_reason(self) -> str:
+        reason = self.cleaned_data["reason"].strip()
+        if not reason:
+            raise ValidationError(_("Give the reason for voiding."), code="required")
+        return reason

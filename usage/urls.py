@@ -1,6 +1,6 @@
 from django.urls import path
 
-from usage import views
+from usage import uses, views
 
 app_name = "usage"
 urlpatterns = [
@@ -16,4 +16,7 @@ urlpatterns = [
         views.card_background,
         name="card_background",
     ),
+    # The venue's record of uses, and voids.
+    path("sites/<int:site_id>/uses/", uses.uses, name="uses"),
+    path("sites/<int:site_id>/uses/<int:pk>/void/", uses.use_void, name="use_void"),
 ]
