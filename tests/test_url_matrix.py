@@ -285,6 +285,79 @@ ROUTES: dict[str, list[Case]] = {
             data=lambda n: {"reason": "recorded twice"},
         ),
     ],
+    "venues:offerings": [
+        Case(
+            lambda n: reverse("venues:offerings", args=[n.venue_a.pk]),
+            {"anonymous": LOGIN, "venue_contact": 200, "coordinator": 200, "national_admin": 200},
+        ),
+        Case(
+            lambda n: reverse("venues:offerings", args=[n.venue_a.pk]) + "?past=1",
+            {"anonymous": LOGIN, "venue_contact": 200, "coordinator": 200, "national_admin": 200},
+        ),
+        Case(
+            lambda n: reverse("venues:offerings", args=[n.venue_b.pk]),
+            {"anonymous": LOGIN, "national_admin": 200},
+        ),
+        Case(lambda n: reverse("venues:offerings", args=[n.dist_a.pk]), {"anonymous": LOGIN}),
+    ],
+    "venues:offering_create": [
+        *(
+            Case(
+                lambda n, kind=kind: reverse("venues:offering_create", args=[n.venue_a.pk, kind]),
+                {
+                    "anonymous": LOGIN,
+                    "venue_contact": 200,
+                    "coordinator": 200,
+                    "national_admin": 200,
+                },
+            )
+            for kind in ("show", "course", "admission")
+        ),
+        Case(
+            lambda n: reverse("venues:offering_create", args=[n.venue_a.pk, "show"]),
+            {
+                "anonymous": LOGIN,
+                "venue_contact": REDIRECT,
+                "coordinator": REDIRECT,
+                "national_admin": REDIRECT,
+            },
+            method="post",
+            data=lambda n: {
+                "title": "Concert",
+                "sector": "culture",
+                "date": "2030-01-01",
+                "start_time": "19:00",
+            },
+        ),
+        Case(
+            lambda n: reverse("venues:offering_create", args=[n.venue_a.pk, "party"]),
+            {"anonymous": LOGIN},
+        ),
+        Case(
+            lambda n: reverse("venues:offering_create", args=[n.venue_b.pk, "show"]),
+            {"anonymous": LOGIN, "national_admin": 200},
+        ),
+        Case(
+            lambda n: reverse("venues:offering_create", args=[n.dist_a.pk, "show"]),
+            {"anonymous": LOGIN},
+        ),
+    ],
+    "venues:offering_edit": [
+        Case(
+            lambda n: _offering_url(n.venue_a),
+            {"anonymous": LOGIN, "venue_contact": 200, "coordinator": 200, "national_admin": 200},
+        ),
+        Case(
+            lambda n: _offering_url(n.venue_b),
+            {"anonymous": LOGIN, "national_admin": 200},
+        ),
+        Case(lambda n: _offering_url(n.venue_b, under=n.venue_a), {"anonymous": LOGIN}),
+    ],
+    "venues:public_site": [
+        Case(lambda n: reverse("venues:public_site", args=[n.venue_a.pk]), SCOPE_ALL),
+        Case(lambda n: reverse("venues:public_site", args=[n.venue_b.pk]), SCOPE_ALL),
+        Case(lambda n: reverse("venues:public_site", args=[n.dist_a.pk]), {}),
+    ],
     "venues:site_audit": [
         Case(
             lambda n: reverse("venues:site_audit", args=[n.venue_a.pk]),
