@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import IntegrityError
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -39,7 +40,7 @@ def desk(request: HttpRequest) -> HttpResponse:
     return render(request, "usage/desk.html", {"sites": sites})
 
 
-def _site_cards(request: HttpRequest, site_id: int) -> tuple[Site, object]:
+def _site_cards(request: HttpRequest, site_id: int) -> tuple[Site, QuerySet[Card]]:
     """The distributor site and its cards, if the user distributes there; 404 otherwise."""
     site = access.site_or_404(request.user, site_id, Can.DISTRIBUTE)
     return site, access.cards(request.user).filter(issued_by=site)
