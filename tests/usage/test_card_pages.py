@@ -137,6 +137,21 @@ def test_a_duplicate_card_id_gets_a_clear_error(net, distributor):
     assert "already registered" in " ".join(form_errors(response, "card_id"))
 
 
+def test_a_card_registered_by_someone_else_a_moment_ago_is_a_form_error(
+    net, distributor, monkeypatch
+):
+    # Two distributors submit the same new ID at once: the form's check passes
+    # for both, the database's unique constraint stops the second.
+    CardFactory(card_id="KK1001", issued_by=net.dist_b)
+    monkeypatch.setattr(CardRegisterForm, "clean_card_id", lambda form: "KK1001")
+
+    response = distributor.post(register_url(net), personal(card_id="KK1001"))
+
+    assert response.status_code == 200
+    assert form_errors(response, "card_id")
+    assert Card.objects.count() == 1
+
+
 @pytest.mark.parametrize("card_id", ["AB", "KK/1001", "A" * 21])
 def test_a_malformed_card_id_is_refused(net, distributor, card_id):
     response = distributor.post(register_url(net), personal(card_id=card_id))
