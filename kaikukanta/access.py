@@ -33,6 +33,7 @@ class Can(StrEnum):
     MANAGE_VENUE = "manage_venue"  # offerings, caps, checklist, voids, imports, reports
     DISTRIBUTE = "distribute"  # register, renew and close the site's cards
     MANAGE_PEOPLE = "manage_people"  # invite and remove people acting at the site
+    AUDIT = "audit"  # read the site's audit trail
 
 
 # Which membership roles at a site grant each capability there. Coordinators and
@@ -43,9 +44,10 @@ _SITE_ROLES: dict[Can, tuple[str, ...]] = {
     Can.MANAGE_VENUE: (Role.VENUE_CONTACT,),
     Can.DISTRIBUTE: (Role.DISTRIBUTOR,),
     Can.MANAGE_PEOPLE: (Role.VENUE_CONTACT,),
+    Can.AUDIT: (Role.VENUE_CONTACT, Role.DISTRIBUTOR),
 }
 # Capabilities a coordinator has at every site of the area (and an admin everywhere).
-_AREA_WIDE = {Can.VIEW, Can.MANAGE_VENUE, Can.MANAGE_PEOPLE}
+_AREA_WIDE = {Can.VIEW, Can.MANAGE_VENUE, Can.MANAGE_PEOPLE, Can.AUDIT}
 # Capabilities that only make sense at one kind of site.
 _SITE_KIND = {
     Can.RECORD: Organisation.Kind.VENUE,
@@ -89,6 +91,12 @@ def sites(user: User, can: Can = Can.VIEW) -> QuerySet[Site]:
     if can in _AREA_WIDE:
         allowed |= Q(municipality__area__in=coordinated_areas(user))
     return qs.filter(allowed)
+
+
+def public_sites() -> QuerySet[Site]:
+    """The venue sites whose Kaikukortti offer (and its exclusions) anyone may
+    see without logging in."""
+    return Site.objects.filter(is_active=True, organisation__kind=Organisation.Kind.VENUE)
 
 
 def site_or_404(user: User, pk: object, can: Can = Can.VIEW) -> Site:
@@ -183,9 +191,7 @@ def audit_entries(user: User) -> QuerySet[AuditEntry]:
     if not user.is_authenticated:
         return AuditEntry.objects.none()
     return AuditEntry.objects.filter(
-        Q(site__in=sites(user, Can.MANAGE_VENUE).values("pk"))
-        | Q(site__in=sites(user, Can.DISTRIBUTE).values("pk"))
-        | Q(area__in=coordinated_areas(user))
+        Q(site__in=sites(user, Can.AUDIT).values("pk")) | Q(area__in=coordinated_areas(user))
     )
 
 

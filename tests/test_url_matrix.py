@@ -436,9 +436,12 @@ ROUTES: dict[str, list[Case]] = {
         ),
         Case(
             lambda n: reverse("venues:site_audit", args=[n.dist_a.pk]),
-            {"anonymous": LOGIN, "distributor": 200},
+            {"anonymous": LOGIN, "distributor": 200, "coordinator": 200, "national_admin": 200},
         ),
-        Case(lambda n: reverse("venues:site_audit", args=[n.dist_b.pk]), {"anonymous": LOGIN}),
+        Case(
+            lambda n: reverse("venues:site_audit", args=[n.dist_b.pk]),
+            {"anonymous": LOGIN, "national_admin": 200},
+        ),
     ],
     "venues:area_audit": [
         Case(

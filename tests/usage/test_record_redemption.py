@@ -300,3 +300,21 @@ def test_a_void_needs_a_reason(net, show, card):
     use = record(net, card, show).redemption
     with pytest.raises(ValueError):
         services.void_redemption(redemption=use, reason="  ", voided_by=net.cashier)
+
+
+def test_the_void_reason_stays_on_the_use_and_is_not_copied_into_the_audit(net, show, card):
+    use = record(net, card, show).redemption
+    services.void_redemption(redemption=use, reason="typed by staff", voided_by=net.cashier)
+    entry = AuditEntry.objects.get(action="redemption.voided")
+    assert "typed by staff" not in str(entry.data)
+
+
+# --- The card register -----------------------------------------------------------
+
+
+def test_renewing_twice_on_one_day_adds_one_period(net):
+    card = CardFactory(issued_by=net.dist_a, issued_on=TODAY() - datetime.timedelta(days=300))
+    services.renew_card(card=card, site=net.dist_a, renewed_by=net.distributor)
+    services.renew_card(card=card, site=net.dist_a, renewed_by=net.distributor)
+    assert card.periods.count() == 2
+    assert AuditEntry.objects.filter(action="card.renewed").count() == 1
