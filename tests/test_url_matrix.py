@@ -213,6 +213,24 @@ ROUTES: dict[str, list[Case]] = {
             default=405,
         ),
     ],
+    "usage:desk_offline": [
+        Case(
+            lambda n: reverse("usage:desk_offline"),
+            {"anonymous": LOGIN, "cashier": 200, "venue_contact": 200},
+        )
+    ],
+    "usage:desk_offline_sync": [
+        Case(
+            lambda n: reverse("usage:desk_offline_sync"),
+            {"anonymous": LOGIN, "cashier": 400, "venue_contact": 400},
+            method="post",
+        ),
+        Case(
+            lambda n: reverse("usage:desk_offline_sync"),
+            dict.fromkeys(PERSONAS, 405) | {"anonymous": LOGIN},
+        ),
+    ],
+    "usage:service_worker": [Case(lambda n: reverse("usage:service_worker"), SCOPE_ALL)],
     "usage:cards": [
         Case(
             lambda n: reverse("usage:cards", args=[n.dist_a.pk]),
