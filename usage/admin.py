@@ -123,6 +123,7 @@ class BrokerAdmin(ScopedAdmin):
             )
 
     def _revoke(self, request: HttpRequest, formset) -> None:
+        formset.save(commit=False)  # nothing to write; notes the changes for the history
         for token_form in formset.forms:
             token = token_form.instance
             if token_form.cleaned_data.get("revoke") and token.revoked_at is None:

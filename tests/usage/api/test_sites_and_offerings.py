@@ -53,7 +53,7 @@ def _record(net, offering, children=0, **kwargs):
 def test_offerings_of_the_day_with_cap_used_and_remaining(net, broker, api):
     today = timezone.localdate()
     capped = OfferingFactory(site=net.venue_a, cap=10, title="Capped")
-    free = OfferingFactory(site=net.venue_a, cap=None, title="Free")
+    OfferingFactory(site=net.venue_a, cap=None, title="Free")
     OfferingFactory(site=net.venue_a, date=today + datetime.timedelta(days=1), title="Tomorrow")
     _record(net, capped, children=2)
     _record(net, capped)
