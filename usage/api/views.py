@@ -79,6 +79,10 @@ class BrokerView(APIView):
 
 
 def _parse(serializer_class, data) -> dict:
+    if hasattr(data, "dict"):
+        # A query string as a plain dict: DRF reads an empty `?limit=` in a
+        # QueryDict as "not given"; the API calls it what it is, invalid.
+        data = data.dict()
     serializer = serializer_class(data=data)
     if not serializer.is_valid():
         raise serializers.ValidationError(serializer.errors)
