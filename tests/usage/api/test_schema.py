@@ -195,5 +195,5 @@ def test_the_response_check_itself_catches_a_body_outside_the_schema(db, client)
         headers = {"Content-Type": "application/json"}
         content = b'[{"id": "not a number", "name": "x"}]'
 
-    with pytest.raises(FailureGroup, match="violates"):
+    with pytest.raises(FailureGroup):
         _validate(schema, "get", "/api/v1/sites", Fake())
