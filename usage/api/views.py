@@ -60,7 +60,7 @@ def problems(*statuses: int) -> dict:
     }
     return {
         (status, PROBLEM_CONTENT_TYPE): OpenApiResponse(
-            s.ProblemSerializer, description=str(descriptions[status])
+            s.ProblemSerializer, description=descriptions[status]
         )
         for status in (401, 429, *statuses)
     }

@@ -108,10 +108,12 @@ def test_the_request_body_of_a_redemption_has_api_md_fields(db, client):
 @pytest.mark.skipif(not API_MD.exists(), reason="shared/API.md is beside the repository only")
 def test_every_path_of_api_md_is_in_the_schema(db, client):
     paths = set(served(client)["paths"])
-    for path in re.findall(
-        r"^### (?:GET|POST) (/api/v1/\S+?)(?:\?\S*)?$", API_MD.read_text(), re.M
-    ):
-        assert path in paths, path
+    pattern = r"^### (GET|POST) (/api/v1/\S+?)(?:\?\S*)?$"
+    contract = re.findall(pattern, API_MD.read_text(), re.M)
+    assert len(contract) == 6
+    for method, path in contract:
+        assert method.lower() in served(client)["paths"].get(path, {}), (method, path)
+    assert {path for _method, path in contract} <= paths
 
 
 def _validate(schema, method: str, path: str, response) -> None:
