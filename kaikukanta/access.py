@@ -10,7 +10,9 @@ The rules (DOMAIN.md, "The people and what they may do"):
   checklist, imports, reports) and can record there too;
 - a distributor registers, renews and closes the cards of their distributor site;
 - an area coordinator manages every site, organisation and person of the area;
-- a national admin (Kaikukeskus) may do everything.
+- a national admin (Kaikukeskus) may do everything;
+- a ticket broker (an API token) records and voids uses at the active venue
+  sites it has been given; coordinators manage their area's brokers.
 """
 
 from enum import StrEnum
@@ -19,7 +21,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from kaikukanta.models import AuditEntry
-from usage.models import Card, Redemption
+from usage.models import Broker, Card, Redemption
 from venues.models import Area, Membership, Offering, Organisation, Site, User
 
 Role = Membership.Role
@@ -230,3 +232,60 @@ def may_void(user: User, redemption: Redemption, now=None) -> bool:
         and within_undo_window(redemption, now)
         and sites(user, Can.RECORD).filter(pk=redemption.site_id).exists()
     )
+
+
+# ---------------------------------------------------------------------------
+# Ticket brokers (the API)
+# ---------------------------------------------------------------------------
+
+
+def broker_sites(broker: Broker) -> QuerySet[Site]:
+    """The sites a broker's tokens may act for: its active venue sites (none
+    when the broker is deactivated)."""
+    if not broker.is_active:
+        return Site.objects.none()
+    return (
+        broker.sites.filter(is_active=True, organisation__kind=Organisation.Kind.VENUE)
+        .select_related("municipality")
+        .order_by("name", "pk")
+    )
+
+
+def broker_site_or_404(broker: Broker, pk: object) -> Site:
+    try:
+        return broker_sites(broker).get(pk=pk)
+    except (Site.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def broker_redemptions(broker: Broker) -> QuerySet[Redemption]:
+    """Uses at the broker's sites, whichever channel recorded them."""
+    return Redemption.objects.filter(site__in=broker_sites(broker).values("pk")).select_related(
+        "card"
+    )
+
+
+def broker_redemption_or_404(broker: Broker, pk: object) -> Redemption:
+    try:
+        return broker_redemptions(broker).get(pk=pk)
+    except (Redemption.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def brokers(user: User) -> QuerySet[Broker]:
+    """Brokers the user manages in the admin: those of the areas they coordinate
+    (a national admin: all, also those managed by Kaikukeskus)."""
+    if is_national_admin(user):
+        return Broker.objects.all()
+    return Broker.objects.filter(area__in=coordinated_areas(user))
+
+
+def broker_site_choices(user: User) -> QuerySet[Site]:
+    """The sites the user may give a broker: the venue sites of the areas they
+    coordinate (a national admin: every venue site)."""
+    qs = Site.objects.filter(organisation__kind=Organisation.Kind.VENUE).select_related(
+        "municipality"
+    )
+    if is_national_admin(user):
+        return qs
+    return qs.filter(municipality__area__in=coordinated_areas(user))

@@ -48,6 +48,9 @@ def _desk_use(site, cashier) -> int:
 
 
 SCOPE_ALL = dict.fromkeys(PERSONAS, 200)
+# The broker API answers a person (signed in or not) without a token with 401;
+# its schema, docs and problem types are public.
+API_TOKEN_NEEDED = dict.fromkeys(PERSONAS, 401)
 SIGNED_IN = {p: 200 for p in PERSONAS if p != "anonymous"} | {"anonymous": LOGIN}
 
 ROUTES: dict[str, list[Case]] = {
@@ -471,6 +474,22 @@ ROUTES: dict[str, list[Case]] = {
             {"anonymous": LOGIN, "national_admin": 200},
         ),
     ],
+    "api:sites": [Case(lambda n: reverse("api:sites"), API_TOKEN_NEEDED)],
+    "api:offerings": [
+        Case(lambda n: reverse("api:offerings", args=[n.venue_a.pk]), API_TOKEN_NEEDED)
+    ],
+    "api:card": [Case(lambda n: reverse("api:card", args=["TRE-1000"]), API_TOKEN_NEEDED)],
+    "api:redemptions": [
+        Case(lambda n: reverse("api:redemptions"), API_TOKEN_NEEDED),
+        Case(lambda n: reverse("api:redemptions"), API_TOKEN_NEEDED, method="post"),
+    ],
+    "api:redemption_void": [
+        Case(lambda n: reverse("api:redemption_void", args=[1]), API_TOKEN_NEEDED, method="post")
+    ],
+    "api:problem": [Case(lambda n: reverse("api:problem", args=["cap_reached"]), SCOPE_ALL)],
+    "api:schema": [Case(lambda n: reverse("api:schema"), SCOPE_ALL)],
+    "api:docs": [Case(lambda n: reverse("api:docs"), SCOPE_ALL)],
+    "api:not_found": [Case(lambda n: "/api/v1/unknown", dict.fromkeys(PERSONAS, 404))],
 }
 
 
