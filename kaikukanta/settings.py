@@ -151,6 +151,9 @@ else:
     }
 
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# Messages live in the session, never in a (signed, readable) cookie: one of
+# them shows a new broker token once.
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
 # --- Authentication -----------------------------------------------------------
 
@@ -261,6 +264,11 @@ SPECTACULAR_SETTINGS = {
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "SERVE_AUTHENTICATION": [],
     "SWAGGER_UI_DIST": "SIDECAR",
+    # No deep links: Swagger UI puts them as links inside the operation's
+    # button, which screen readers and axe reject (nested-interactive). No
+    # "try it out": its request-body field has no label, and vendors call the
+    # API with their own token (docs/api.md) anyway.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": False, "supportedSubmitMethods": []},
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,

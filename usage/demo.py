@@ -268,6 +268,10 @@ def seed_history(net: DemoNetwork, ids: DemoCards, today: datetime.date) -> int:
             start_time=datetime.time(19, 0),
         )
         children = rng.randint(0, card.children) if offering.kind != Kind.COURSE else 0
+        if offering.cap is not None and (
+            services.tickets_used(offering, day) + 1 + children > offering.cap
+        ):
+            continue  # the demo's history stays within the caps
         try:
             result = services.record_redemption(
                 card_id=card.card_id,
