@@ -268,6 +268,8 @@ def seed_history(net: DemoNetwork, ids: DemoCards, today: datetime.date) -> int:
             start_time=datetime.time(19, 0),
         )
         children = rng.randint(0, card.children) if offering.kind != Kind.COURSE else 0
+        # Every draw comes before any skip, so a second run draws the same.
+        channel = rng.choice(channels)
         if offering.cap is not None and (
             services.tickets_used(offering, day) + 1 + children > offering.cap
         ):
@@ -279,7 +281,7 @@ def seed_history(net: DemoNetwork, ids: DemoCards, today: datetime.date) -> int:
                 offering=offering,
                 used_on=day,
                 children=children,
-                channel=rng.choice(channels),
+                channel=channel,
                 recorded_by=cashier,
                 idempotency_key=f"demo:{number}",
                 after_the_fact=True,
