@@ -59,7 +59,8 @@ REFUSAL_MESSAGES: dict[str, Any] = {
         "the paper card: record at most the allowed number."
     ),
     "already_recorded": _(
-        "This card is already recorded for this offering on this date. Nothing was recorded again."
+        "This card already has a use here on this date (for a course: a place on it). "
+        "Nothing was recorded again."
     ),
     "cap_reached": _(
         "The Kaikukortti places of this offering are used up. Offer another show or day."

@@ -75,7 +75,8 @@ def test_uses_saved_offline_are_recorded_once_when_the_network_is_back(page, liv
 
     # Sending again (a second tab, a retry) records nothing new.
     page.evaluate(MARK_ALL_WAITING)
-    page.locator("#offline-send").click()
+    page.locator("#offline-send").focus()
+    page.keyboard.press("Enter")
     expect(page.locator("#offline-network")).to_contain_text("Sent")
     assert Redemption.objects.count() == 1
 

@@ -3,7 +3,7 @@
 import datetime
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from kaikukanta.models import AuditEntry
 from tests.factories import CardFactory, OfferingFactory
@@ -201,7 +201,8 @@ def test_it_refuses_when_the_cap_would_be_exceeded_and_says_how_many_places_rema
 
     assert error.code == "cap_reached"
     assert error.remaining == 2
-    assert "2 places are left" in error.message
+    with translation.override("en"):
+        assert "2 places are left" in error.message
     assert record(net, card, capped, children=1).created  # 2 tickets fit exactly
 
 
