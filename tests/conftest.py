@@ -93,3 +93,14 @@ def client_for(net):
         return client
 
     return make
+
+
+@pytest.fixture
+def wide_race_window(monkeypatch):
+    """Widen the window between counting a cap and inserting (a test-only hook
+    in usage.services), so that a missing row lock shows up every time."""
+    import time
+
+    from usage import services
+
+    monkeypatch.setattr(services, "_race_window", lambda: time.sleep(0.05))

@@ -6,13 +6,12 @@ cap and inserting, so that a missing lock shows up every time. The negative
 control switches the row lock off and shows the race is then observable —
 proof that the first test passes because of the lock, not by luck."""
 
-import threading
-import time
 from collections import Counter
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
+from tests.concurrency import run_at_once
 from tests.factories import CardFactory, OfferingFactory
 from usage import services
 from usage.models import Redemption
@@ -34,41 +33,24 @@ CAP = 5
 def race(net, offering, cards) -> Counter:
     """Each thread records one card for `offering` at the same moment; returns
     how many were recorded and how many refused, by code."""
-    barrier = threading.Barrier(len(cards))
-    outcomes: Counter = Counter()
-    lock = threading.Lock()
 
     def cashier(card):
-        try:
-            barrier.wait()
-            record_redemption(
-                card_id=card.card_id,
-                site=net.venue_a,
-                offering=offering,
-                channel=Redemption.Channel.DESK,
-                recorded_by=net.cashier,
-            )
-            outcome = "recorded"
-        except RedemptionRefused as refusal:
-            outcome = refusal.code
-        except Exception as error:  # any other error is a failure of the test
-            outcome = f"error: {error!r}"
-        finally:
-            connections.close_all()
-        with lock:
-            outcomes[outcome] += 1
+        def job():
+            try:
+                record_redemption(
+                    card_id=card.card_id,
+                    site=net.venue_a,
+                    offering=offering,
+                    channel=Redemption.Channel.DESK,
+                    recorded_by=net.cashier,
+                )
+            except RedemptionRefused as refusal:
+                return refusal.code
+            return "recorded"
 
-    threads = [threading.Thread(target=cashier, args=(card,)) for card in cards]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return outcomes
+        return job
 
-
-@pytest.fixture
-def wide_race_window(monkeypatch):
-    monkeypatch.setattr(services, "_race_window", lambda: time.sleep(0.05))
+    return run_at_once([cashier(card) for card in cards])
 
 
 def test_cap_is_never_exceeded_by_concurrent_cashiers(net, wide_race_window):

@@ -3,15 +3,13 @@ connections (as tests/usage/test_concurrency.py): many clients sending the same
 Idempotency-Key record once, and API clients racing desk cashiers for the last
 places never exceed the cap."""
 
-import random
-import threading
-import time
 from collections import Counter
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from rest_framework.test import APIClient
 
+from tests.concurrency import run_at_once
 from tests.factories import CardFactory, OfferingFactory
 from tests.usage.api.helpers import make_broker
 from usage import services
@@ -26,40 +24,6 @@ pytestmark = [
         reason="Row locks and parallel writers need PostgreSQL; SQLite serialises all writers.",
     ),
 ]
-
-
-@pytest.fixture
-def wide_race_window(monkeypatch):
-    monkeypatch.setattr(services, "_race_window", lambda: time.sleep(0.05))
-
-
-def run_at_once(jobs, jitter: float = 0.0) -> Counter:
-    """Run each job in its own thread with its own connection, all released at
-    once (then each after a random delay up to `jitter` seconds, so that
-    different kinds of jobs interleave); returns a count of what the jobs
-    returned (or of their errors)."""
-    barrier = threading.Barrier(len(jobs))
-    outcomes: Counter = Counter()
-    lock = threading.Lock()
-
-    def run(job):
-        try:
-            barrier.wait()
-            time.sleep(random.uniform(0, jitter))
-            outcome = job()
-        except Exception as error:  # any unexpected error fails the test
-            outcome = f"error: {error!r}"
-        finally:
-            connections.close_all()
-        with lock:
-            outcomes[outcome] += 1
-
-    threads = [threading.Thread(target=run, args=(job,)) for job in jobs]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return outcomes
 
 
 def api_job(secret, body, key, ids=None):
