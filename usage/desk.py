@@ -11,9 +11,9 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
+from usage import queries
 from usage.card_ids import is_valid_card_id, normalise_card_id
 from usage.models import Card, Redemption
 from usage.services import RedemptionRefused
@@ -124,18 +124,7 @@ def offerings_on(site: Site, day: datetime.date) -> list[DeskOffering]:
     query the way `services.tickets_used` counts them (per offering; per day for
     admission), in the desk's order: shows by start time, then admission, then
     courses."""
-    counted = Q(redemptions__voided_at__isnull=True) & (
-        ~Q(kind=Offering.Kind.ADMISSION) | Q(redemptions__used_on=day)
-    )
-    offerings = (
-        Offering.objects.filter(site=site)
-        .on(day)
-        .annotate(
-            holders=Count("redemptions", filter=counted),
-            children_tickets=Sum("redemptions__children", filter=counted),
-        )
-    )
-    rows = [DeskOffering(o, o.holders + (o.children_tickets or 0)) for o in offerings]
+    rows = [DeskOffering(o, o.used) for o in queries.offerings_on(site, day)]
     rows.sort(
         key=lambda row: (
             _KIND_ORDER.get(row.offering.kind, 9),

@@ -25,7 +25,7 @@ from django.db.models.functions import Coalesce, Greatest, Least
 from django.utils.translation import gettext_lazy as _
 
 from usage.models import Card, Redemption
-from venues.models import Offering
+from venues.models import Offering, Site
 
 # A card that is valid now but runs out within this many days is "expiring".
 EXPIRING_DAYS = 30
@@ -122,6 +122,24 @@ def card_use_in_current_period(card: Card) -> CardUse:
 def _tickets() -> models.Expression:
     """Holders' and children's tickets of a group of uses."""
     return Count("pk") + Coalesce(Sum("children"), 0)
+
+
+def offerings_on(site: Site, day: datetime.date) -> QuerySet[Offering]:
+    """The site's offerings on `day`, each annotated with `used`: the tickets
+    counted against its cap (per offering; per day for admission), in one
+    query, the way `usage.services.tickets_used` counts them. The desk and the
+    broker API read the day's offerings through this."""
+    counted = Q(redemptions__voided_at__isnull=True) & (
+        ~Q(kind=Offering.Kind.ADMISSION) | Q(redemptions__used_on=day)
+    )
+    return (
+        Offering.objects.filter(site=site)
+        .on(day)
+        .annotate(
+            used=Count("redemptions", filter=counted)
+            + Coalesce(Sum("redemptions__children", filter=counted), 0)
+        )
+    )
 
 
 def offerings_with_use(offerings: QuerySet[Offering], today: datetime.date) -> QuerySet[Offering]:

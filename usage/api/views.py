@@ -5,8 +5,7 @@ import base64
 import binascii
 import datetime
 
-from django.db.models import Count, Q, QuerySet, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
@@ -19,12 +18,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from kaikukanta import access
-from usage import brokers, services
+from usage import brokers, queries, services
 from usage.api import serializers as s
 from usage.api.problems import PROBLEM_CONTENT_TYPE, PROBLEMS, Problem, invalid, problem_type
 from usage.card_ids import is_valid_card_id, normalise_card_id
 from usage.models import Broker, BrokerToken, Card, Redemption
-from venues.models import Offering, Site
+from venues.models import Offering
 
 IDEMPOTENCY_KEY_MAX = 64
 
@@ -102,24 +101,6 @@ class SiteList(BrokerView):
         return Response(s.SiteSerializer(access.broker_sites(self.broker), many=True).data)
 
 
-def offerings_with_use(site: Site, day: datetime.date) -> QuerySet[Offering]:
-    """The site's offerings on `day`, each with `used`: the tickets counted
-    against its cap, in one query, the way `services.tickets_used` counts them
-    (per offering; per day for admission)."""
-    counted = Q(redemptions__voided_at__isnull=True) & (
-        ~Q(kind=Offering.Kind.ADMISSION) | Q(redemptions__used_on=day)
-    )
-    return (
-        Offering.objects.filter(site=site)
-        .on(day)
-        .annotate(
-            holders=Count("redemptions", filter=counted),
-            children_tickets=Coalesce(Sum("redemptions__children", filter=counted), 0),
-        )
-        .order_by("date", "start_time", "title", "pk")
-    )
-
-
 class OfferingList(BrokerView):
     @extend_schema(
         operation_id="site_offerings_list",
@@ -130,9 +111,10 @@ class OfferingList(BrokerView):
     def get(self, request: Request, site_id: int) -> Response:
         query = _parse(s.OfferingsQuerySerializer, request.query_params)
         site = access.broker_site_or_404(self.broker, site_id)
-        offerings = list(offerings_with_use(site, query.get("date") or timezone.localdate()))
-        for offering in offerings:
-            offering.used = offering.holders + offering.children_tickets
+        day = query.get("date") or timezone.localdate()
+        offerings = list(
+            queries.offerings_on(site, day).order_by("date", "start_time", "title", "pk")
+        )
         return Response(s.OfferingSerializer(offerings, many=True).data)
 
 
