@@ -12,6 +12,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from tests.conftest import PERSONAS
+from tests.usage.offline_helpers import matrix_batch
 
 LOGIN = "login"  # 302 to the login page
 REDIRECT = "redirect"  # 302 somewhere else (e.g. home → the role's page)
@@ -155,6 +156,68 @@ ROUTES: dict[str, list[Case]] = {
         Case(lambda n: reverse("usage:cards", args=[n.dist_b.pk]), {"anonymous": LOGIN}),
     ],
 }
+
+# Offline use: the Excel table, the paper form and imports (issue 5). Only those
+# who manage the venue site: its contact person, the area's coordinator, Kaikukeskus.
+_MANAGERS_OF_VENUE_A = {
+    "anonymous": LOGIN,
+    "venue_contact": 200,
+    "coordinator": 200,
+    "national_admin": 200,
+}
+_MANAGERS_REDIRECT = {
+    "anonymous": LOGIN,
+    "venue_contact": REDIRECT,
+    "coordinator": REDIRECT,
+    "national_admin": REDIRECT,
+}
+ROUTES.update(
+    {
+        f"usage:{name}": [
+            Case(
+                lambda n, name=name: reverse(f"usage:{name}", args=[n.venue_a.pk]),
+                _MANAGERS_OF_VENUE_A,
+            ),
+            Case(
+                lambda n, name=name: reverse(f"usage:{name}", args=[n.venue_b.pk]),
+                {"anonymous": LOGIN, "national_admin": 200},
+            ),
+        ]
+        for name in ("offline", "offline_table", "offline_form", "import_upload", "import_entry")
+    }
+)
+ROUTES.update(
+    {
+        "usage:import_batch": [
+            Case(
+                lambda n: reverse("usage:import_batch", args=[matrix_batch(n).pk]),
+                _MANAGERS_OF_VENUE_A,
+            )
+        ],
+        "usage:import_columns": [
+            Case(
+                lambda n: reverse(
+                    "usage:import_columns", args=[matrix_batch(n, waiting_for_columns=True).pk]
+                ),
+                _MANAGERS_OF_VENUE_A,
+            )
+        ],
+        "usage:import_confirm": [
+            Case(
+                lambda n: reverse("usage:import_confirm", args=[matrix_batch(n).pk]),
+                _MANAGERS_REDIRECT,
+                method="post",
+            )
+        ],
+        "usage:import_discard": [
+            Case(
+                lambda n: reverse("usage:import_discard", args=[matrix_batch(n).pk]),
+                _MANAGERS_REDIRECT,
+                method="post",
+            )
+        ],
+    }
+)
 
 # URL names that are not pages of their own.
 NOT_PAGES = {"django.views.static.serve"}
