@@ -4,8 +4,25 @@ describes, so that the change and its entry commit or roll back together."""
 from typing import Any
 
 from django.db import models, transaction
+from django.utils.translation import gettext_lazy as _
 
 from kaikukanta.models import AuditEntry
+
+# What each action code means, for the audit pages. Every code that `log()` is
+# called with has a label here (tests/venues/test_audit_pages.py checks).
+ACTION_LABELS: dict[str, Any] = {
+    "redemption.recorded": _("use of a card recorded"),
+    "redemption.voided": _("use of a card voided"),
+    "card.registered": _("card registered"),
+    "card.renewed": _("card renewed"),
+    "card.closed": _("card closed"),
+    "card.changed": _("card's background data corrected"),
+    "offering.created": _("offering created"),
+    "offering.changed": _("offering changed"),
+    "checklist.changed": _("checklist changed"),
+    "membership.invited": _("person invited"),
+    "membership.removed": _("person's access removed"),
+}
 
 
 def log(

@@ -10,9 +10,15 @@ from dataclasses import dataclass
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from tests.conftest import PERSONAS
+from tests.factories import CardFactory, OfferingFactory
 from tests.usage.offline_helpers import matrix_batch
+from usage import services
+from usage.models import Redemption
+from usage.services import record_redemption
+from venues.models import Site
 
 LOGIN = "login"  # 302 to the login page
 REDIRECT = "redirect"  # 302 somewhere else (e.g. home → the role's page)
@@ -28,6 +34,18 @@ class Case:
 
     def expected(self, persona: str):
         return self.expect.get(persona, self.default)
+
+
+def _desk_form(site) -> dict:
+    return {"site": site.pk, "card": "NOSUCHCARD", "day": timezone.localdate().isoformat()}
+
+
+def _desk_use(site, cashier) -> int:
+    """A use just recorded at the desk of `site` by `cashier` (plain admission)."""
+    card = CardFactory(issued_by=Site.objects.filter(organisation__kind="distributor").first())
+    return services.record_redemption(
+        card_id=card.card_id, site=site, offering=None, channel="desk", recorded_by=cashier
+    ).redemption.pk
 
 
 SCOPE_ALL = dict.fromkeys(PERSONAS, 200)
@@ -146,16 +164,315 @@ ROUTES: dict[str, list[Case]] = {
         Case(
             lambda n: reverse("usage:desk"),
             {"anonymous": LOGIN, "cashier": 200, "venue_contact": 200},
-        )
+        ),
+        Case(
+            lambda n: reverse("usage:desk") + f"?site={n.venue_a.pk}&card=NOSUCHCARD",
+            {"anonymous": LOGIN, "cashier": 200, "venue_contact": 200},
+        ),
+        Case(lambda n: reverse("usage:desk") + f"?site={n.venue_b.pk}", {"anonymous": LOGIN}),
+    ],
+    "usage:desk_card": [
+        Case(
+            lambda n: reverse("usage:desk_card") + f"?site={n.venue_a.pk}&card=NOSUCHCARD",
+            {"anonymous": LOGIN, "cashier": 200, "venue_contact": 200},
+        ),
+        Case(
+            lambda n: reverse("usage:desk_card") + f"?site={n.venue_b.pk}&card=NOSUCHCARD",
+            {"anonymous": LOGIN},
+        ),
+    ],
+    "usage:desk_record": [
+        # A refusal (an unknown card) renders the desk again: 200 where one may record.
+        Case(
+            lambda n: reverse("usage:desk_record"),
+            {"anonymous": LOGIN, "cashier": 200, "venue_contact": 200},
+            method="post",
+            data=lambda n: _desk_form(n.venue_a),
+        ),
+        Case(
+            lambda n: reverse("usage:desk_record"),
+            {"anonymous": LOGIN},
+            method="post",
+            data=lambda n: _desk_form(n.venue_b),
+        ),
+        Case(lambda n: reverse("usage:desk_record"), {"anonymous": LOGIN}, default=405),
+    ],
+    "usage:desk_undo": [
+        Case(
+            lambda n: reverse("usage:desk_undo", args=[_desk_use(n.venue_a, n.cashier)]),
+            {"anonymous": LOGIN, "cashier": REDIRECT, "venue_contact": REDIRECT},
+            method="post",
+        ),
+        Case(
+            lambda n: reverse("usage:desk_undo", args=[_desk_use(n.venue_b, n.other_cashier)]),
+            {"anonymous": LOGIN},
+            method="post",
+        ),
+        Case(
+            lambda n: reverse("usage:desk_undo", args=[_desk_use(n.venue_a, n.cashier)]),
+            {"anonymous": LOGIN},
+            default=405,
+        ),
     ],
     "usage:cards": [
         Case(
             lambda n: reverse("usage:cards", args=[n.dist_a.pk]),
             {"anonymous": LOGIN, "distributor": 200},
         ),
+        Case(
+            lambda n: reverse("usage:cards", args=[n.dist_a.pk]) + "?q=KK&state=valid",
+            {"anonymous": LOGIN, "distributor": 200},
+        ),
         Case(lambda n: reverse("usage:cards", args=[n.dist_b.pk]), {"anonymous": LOGIN}),
+        Case(lambda n: reverse("usage:cards", args=[n.venue_a.pk]), {"anonymous": LOGIN}),
+    ],
+    "usage:card_register": [
+        Case(
+            lambda n: reverse("usage:card_register", args=[n.dist_a.pk]),
+            {"anonymous": LOGIN, "distributor": 200},
+        ),
+        Case(
+            lambda n: reverse("usage:card_register", args=[n.dist_a.pk]),
+            {"anonymous": LOGIN, "distributor": REDIRECT},
+            method="post",
+            data=lambda n: {"card_id": "NEWCARD1", "kind": "community", "group_limit": 5},
+        ),
+        Case(lambda n: reverse("usage:card_register", args=[n.dist_b.pk]), {"anonymous": LOGIN}),
+        Case(
+            lambda n: reverse("usage:card_register", args=[n.dist_b.pk]),
+            {"anonymous": LOGIN},
+            method="post",
+            data=lambda n: {"card_id": "NEWCARD1", "kind": "community", "group_limit": 5},
+        ),
+    ],
+    "usage:card": [
+        Case(lambda n: _card_url("usage:card", n.dist_a), {"anonymous": LOGIN, "distributor": 200}),
+        Case(lambda n: _card_url("usage:card", n.dist_b), {"anonymous": LOGIN}),
+        # Another site's card under one's own site: not found.
+        Case(lambda n: _card_url("usage:card", n.dist_b, under=n.dist_a), {"anonymous": LOGIN}),
+    ],
+    "usage:card_renew": [
+        Case(
+            lambda n: _card_url("usage:card_renew", n.dist_a),
+            {"anonymous": LOGIN, "distributor": 200},
+        ),
+        Case(
+            lambda n: _card_url("usage:card_renew", n.dist_a),
+            {"anonymous": LOGIN, "distributor": REDIRECT},
+            method="post",
+        ),
+        Case(lambda n: _card_url("usage:card_renew", n.dist_b), {"anonymous": LOGIN}),
+        Case(
+            lambda n: _card_url("usage:card_renew", n.dist_b),
+            {"anonymous": LOGIN},
+            method="post",
+        ),
+    ],
+    "usage:card_close": [
+        Case(
+            lambda n: _card_url("usage:card_close", n.dist_a),
+            {"anonymous": LOGIN, "distributor": 200},
+        ),
+        Case(
+            lambda n: _card_url("usage:card_close", n.dist_a),
+            {"anonymous": LOGIN, "distributor": REDIRECT},
+            method="post",
+            data=lambda n: {"reason": "lost"},
+        ),
+        Case(
+            lambda n: _card_url("usage:card_close", n.dist_b),
+            {"anonymous": LOGIN},
+            method="post",
+            data=lambda n: {"reason": "lost"},
+        ),
+    ],
+    "usage:card_background": [
+        Case(
+            lambda n: _card_url("usage:card_background", n.dist_a),
+            {"anonymous": LOGIN, "distributor": 200},
+        ),
+        Case(
+            lambda n: _card_url("usage:card_background", n.dist_a),
+            {"anonymous": LOGIN, "distributor": REDIRECT},
+            method="post",
+            data=lambda n: {"birth_year": 1970, "postal_code": "00100", "children": 1},
+        ),
+        Case(
+            lambda n: _card_url("usage:card_background", n.dist_b),
+            {"anonymous": LOGIN},
+            method="post",
+            data=lambda n: {"birth_year": 1970, "postal_code": "00100", "children": 1},
+        ),
+    ],
+    "usage:uses": [
+        Case(
+            lambda n: reverse("usage:uses", args=[n.venue_a.pk]),
+            {"anonymous": LOGIN, "venue_contact": 200, "coordinator": 200, "national_admin": 200},
+        ),
+        Case(
+            lambda n: reverse("usage:uses", args=[n.venue_a.pk]) + "?day=2026-01-31&offering=x",
+            {"anonymous": LOGIN, "venue_contact": 200, "coordinator": 200, "national_admin": 200},
+        ),
+        Case(
+            lambda n: reverse("usage:uses", args=[n.venue_b.pk]),
+            {"anonymous": LOGIN, "national_admin": 200},
+        ),
+        Case(lambda n: reverse("usage:uses", args=[n.dist_a.pk]), {"anonymous": LOGIN}),
+    ],
+    "usage:use_void": [
+        Case(
+            lambda n: _use_url(n, n.venue_a),
+            {"anonymous": LOGIN, "venue_contact": 200, "coordinator": 200, "national_admin": 200},
+        ),
+        Case(
+            lambda n: _use_url(n, n.venue_a),
+            {
+                "anonymous": LOGIN,
+                "venue_contact": REDIRECT,
+                "coordinator": REDIRECT,
+                "national_admin": REDIRECT,
+            },
+            method="post",
+            data=lambda n: {"reason": "recorded twice"},
+        ),
+        Case(
+            lambda n: _use_url(n, n.venue_b),
+            {"anonymous": LOGIN, "national_admin": REDIRECT},
+            method="post",
+            data=lambda n: {"reason": "recorded twice"},
+        ),
+        # A use of another site under one's own site: not found.
+        Case(
+            lambda n: _use_url(n, n.venue_b, under=n.venue_a),
+            {"anonymous": LOGIN},
+            method="post",
+            data=lambda n: {"reason": "recorded twice"},
+        ),
+    ],
+    "venues:offerings": [
+        Case(
+            lambda n: reverse("venues:offerings", args=[n.venue_a.pk]),
+            {"anonymous": LOGIN, "venue_contact": 200, "coordinator": 200, "national_admin": 200},
+        ),
+        Case(
+            lambda n: reverse("venues:offerings", args=[n.venue_a.pk]) + "?past=1",
+            {"anonymous": LOGIN, "venue_contact": 200, "coordinator": 200, "national_admin": 200},
+        ),
+        Case(
+            lambda n: reverse("venues:offerings", args=[n.venue_b.pk]),
+            {"anonymous": LOGIN, "national_admin": 200},
+        ),
+        Case(lambda n: reverse("venues:offerings", args=[n.dist_a.pk]), {"anonymous": LOGIN}),
+    ],
+    "venues:offering_create": [
+        *(
+            Case(
+                lambda n, kind=kind: reverse("venues:offering_create", args=[n.venue_a.pk, kind]),
+                {
+                    "anonymous": LOGIN,
+                    "venue_contact": 200,
+                    "coordinator": 200,
+                    "national_admin": 200,
+                },
+            )
+            for kind in ("show", "course", "admission")
+        ),
+        Case(
+            lambda n: reverse("venues:offering_create", args=[n.venue_a.pk, "show"]),
+            {
+                "anonymous": LOGIN,
+                "venue_contact": REDIRECT,
+                "coordinator": REDIRECT,
+                "national_admin": REDIRECT,
+            },
+            method="post",
+            data=lambda n: {
+                "title": "Concert",
+                "sector": "culture",
+                "date": "2030-01-01",
+                "start_time": "19:00",
+            },
+        ),
+        Case(
+            lambda n: reverse("venues:offering_create", args=[n.venue_a.pk, "party"]),
+            {"anonymous": LOGIN},
+        ),
+        Case(
+            lambda n: reverse("venues:offering_create", args=[n.venue_b.pk, "show"]),
+            {"anonymous": LOGIN, "national_admin": 200},
+        ),
+        Case(
+            lambda n: reverse("venues:offering_create", args=[n.dist_a.pk, "show"]),
+            {"anonymous": LOGIN},
+        ),
+    ],
+    "venues:offering_edit": [
+        Case(
+            lambda n: _offering_url(n.venue_a),
+            {"anonymous": LOGIN, "venue_contact": 200, "coordinator": 200, "national_admin": 200},
+        ),
+        Case(
+            lambda n: _offering_url(n.venue_b),
+            {"anonymous": LOGIN, "national_admin": 200},
+        ),
+        Case(lambda n: _offering_url(n.venue_b, under=n.venue_a), {"anonymous": LOGIN}),
+    ],
+    "venues:public_site": [
+        Case(lambda n: reverse("venues:public_site", args=[n.venue_a.pk]), SCOPE_ALL),
+        Case(lambda n: reverse("venues:public_site", args=[n.venue_b.pk]), SCOPE_ALL),
+        Case(lambda n: reverse("venues:public_site", args=[n.dist_a.pk]), {}),
+    ],
+    "venues:site_audit": [
+        Case(
+            lambda n: reverse("venues:site_audit", args=[n.venue_a.pk]),
+            {"anonymous": LOGIN, "venue_contact": 200, "coordinator": 200, "national_admin": 200},
+        ),
+        Case(
+            lambda n: reverse("venues:site_audit", args=[n.venue_a.pk]) + "?action=card.closed",
+            {"anonymous": LOGIN, "venue_contact": 200, "coordinator": 200, "national_admin": 200},
+        ),
+        Case(
+            lambda n: reverse("venues:site_audit", args=[n.venue_b.pk]),
+            {"anonymous": LOGIN, "national_admin": 200},
+        ),
+        Case(
+            lambda n: reverse("venues:site_audit", args=[n.dist_a.pk]),
+            {"anonymous": LOGIN, "distributor": 200},
+        ),
+        Case(lambda n: reverse("venues:site_audit", args=[n.dist_b.pk]), {"anonymous": LOGIN}),
+    ],
+    "venues:area_audit": [
+        Case(
+            lambda n: reverse("venues:area_audit", args=[n.area_a.pk]),
+            {"anonymous": LOGIN, "coordinator": 200, "national_admin": 200},
+        ),
+        Case(
+            lambda n: reverse("venues:area_audit", args=[n.area_b.pk]),
+            {"anonymous": LOGIN, "national_admin": 200},
+        ),
     ],
 }
+
+
+# Objects for the rows above, made when a row asks for them (the shared network
+# has no cards, offerings or uses, so that other tests count from zero).
+def _card_url(name: str, site, under=None) -> str:
+    card = CardFactory(issued_by=site)
+    return reverse(name, args=[(under or site).pk, card.pk])
+
+
+def _offering_url(site, under=None) -> str:
+    offering = OfferingFactory(site=site)
+    return reverse("venues:offering_edit", args=[(under or site).pk, offering.pk])
+
+
+def _use_url(n, site, under=None) -> str:
+    card = CardFactory(issued_by=n.dist_a)
+    use = record_redemption(
+        card_id=card.card_id, site=site, offering=None, channel=Redemption.Channel.DESK
+    ).redemption
+    return reverse("usage:use_void", args=[(under or site).pk, use.pk])
+
 
 # Offline use: the Excel table, the paper form and imports (issue 5). Only those
 # who manage the venue site: its contact person, the area's coordinator, Kaikukeskus.

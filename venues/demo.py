@@ -228,9 +228,11 @@ def seed_network() -> DemoNetwork:
 
 
 def demo_logins() -> list[tuple[str, str]]:
-    """(role, email) for the README and the command's output."""
+    """(role and place, email) for the README and the command's output."""
     labels = dict(Role.choices) | {"national_admin": "national admin (Kaikukeskus)"}
-    seen: dict[str, str] = {}
-    for email, _name, role, _place in PEOPLE:
-        seen.setdefault(email, str(labels[role]))
-    return [(role, email) for email, role in seen.items()]
+    seen: dict[str, list[str]] = {}
+    for email, _name, role, place in PEOPLE:
+        seen.setdefault(email, []).append(
+            f"{labels[role]}, {place}" if place else str(labels[role])
+        )
+    return [("; ".join(roles), email) for email, roles in seen.items()]

@@ -102,6 +102,7 @@ def site_page(request: HttpRequest, pk: int) -> HttpResponse:
         "overdue": checklist.instruction_overdue(),
         "coordinators": _coordinators(site.area),
         "may_edit": access.sites(request.user, Can.MANAGE_VENUE).filter(pk=site.pk).exists(),
+        "may_distribute": access.sites(request.user, Can.DISTRIBUTE).filter(pk=site.pk).exists(),
         "may_manage_people": may_manage_people,
         "people": access.memberships(request.user).filter(site=site) if may_manage_people else [],
         "invite_query": f"site={site.pk}" if may_manage_people else "",

@@ -37,7 +37,7 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS("Demo data is ready."))
         self.stdout.write(f"\nDemo logins (password for all: {DEMO_PASSWORD}):")
         for role, email in demo_logins():
-            self.stdout.write(f"  {role:<32} {email}")
+            self.stdout.write(f"  {email:<36} {role}")
         self.stdout.write("\nCard IDs to try at the desk (http://127.0.0.1:8000/desk/):")
         for label, ids in [
             ("valid", cards.valid[:3]),

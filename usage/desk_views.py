@@ -1,0 +1,382 @@
+"""The cashier's desk: one keyboard-first screen to check a card, record its use
+and undo a mistake.
+
+Every step works as a plain form without JavaScript (check: GET, record and
+undo: POST, then a redirect to the confirmation); static/kaikukanta/desk.js
+only makes it faster, checking the card through `desk_card` (JSON) and
+updating the page in place. Access comes from `kaikukanta.access` (the sites
+where the user may record; 404 elsewhere) and every write goes through
+`usage.services`.
+"""
+
+import datetime
+import re
+import uuid
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from kaikukanta import access
+from kaikukanta.access import Can
+from usage import desk, services
+from usage.desk import CardState, card_state
+from usage.forms import DeskRecordForm, DeskViewForm
+from usage.models import Redemption
+from usage.services import RedemptionRefused
+from venues.models import Site
+
+# The site a cashier acting at several sites last chose.
+SESSION_SITE = "desk_site"
+
+# Where the cashier acts next after each refusal.
+_FOCUS_BY_CODE = {
+    "card_id_malformed": "card",
+    "card_unknown": "card",
+    "card_expired": "card",
+    "card_not_yet_valid": "card",
+    "card_closed": "card",
+    "already_recorded": "card",  # the next customer
+    "children_not_allowed": "children",
+    "too_many_children": "children",
+    "children_invalid": "children",
+    "cap_reached": "offering",
+    "offering_excluded": "offering",
+    "offering_not_on_date": "offering",
+    "offering_required": "offering",
+    "offering_not_at_site": "offering",
+}
+# The parts of the page that change as the cashier works (desk.js swaps them).
+PARTS = {
+    "alert": "usage/desk/_alert.html",
+    "status": "usage/desk/_status.html",
+    "record": "usage/desk/_record.html",
+}
+
+
+@dataclass(frozen=True)
+class Alert:
+    """Something the cashier must read at once (shown with role=alert)."""
+
+    title: str
+    message: str
+    code: str = ""
+
+
+def _refused(refusal: RedemptionRefused) -> Alert:
+    if refusal.code == "idempotency_mismatch":
+        # Only a form sent again after going back in the browser gets here.
+        message = _("This form was already sent. Check the card again to record a new use.")
+    else:
+        message = refusal.message
+    return Alert(_("Not recorded"), message, refusal.code)
+
+
+def _new_key(request: HttpRequest) -> str:
+    return f"desk:{request.user.pk}:{uuid.uuid4().hex}"
+
+
+def _own_key(request: HttpRequest, key: str) -> str | None:
+    """The page's idempotency key, if it is one this user's page made."""
+    return key if re.fullmatch(rf"desk:{request.user.pk}:[0-9a-f]{{32}}", key or "") else None
+
+
+def _desk_site(request: HttpRequest, requested: str | None, *, remember: bool) -> Site:
+    """The site to record at: the one asked for (remembered in the session),
+    else the one remembered, else the user's first. 404 outside the user's scope."""
+    if requested:
+        site = access.site_or_404(request.user, requested, Can.RECORD)
+        if remember:
+            request.session[SESSION_SITE] = site.pk
+        return site
+    sites = access.sites(request.user, Can.RECORD).order_by("name")
+    remembered = request.session.get(SESSION_SITE)
+    site = (sites.filter(pk=remembered).first() if remembered else None) or sites.first()
+    if site is None:
+        raise Http404
+    return site
+
+
+def _desk_url(site: Site, day: datetime.date, **extra: Any) -> str:
+    params: dict[str, Any] = {"site": site.pk}
+    if day != timezone.localdate():
+        params["day"] = day.isoformat()
+    params.update(extra)
+    return f"{reverse('usage:desk')}?{urlencode(params)}"
+
+
+def _visible_use(request: HttpRequest, site: Site, pk: str | None) -> Redemption | None:
+    """A use named in the page's address (the confirmation), if the user may see it."""
+    if not pk:
+        return None
+    try:
+        return access.redemptions(request.user).filter(site=site).get(pk=pk)
+    except (Redemption.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def _context(
+    request: HttpRequest,
+    site: Site,
+    day: datetime.date,
+    *,
+    state: CardState | None = None,
+    alert: Alert | None = None,
+    done: Redemption | None = None,
+    undone: Redemption | None = None,
+    chosen_offering: object = None,
+    chosen_children: int = 0,
+    focus: str = "card",
+    day_error: str = "",
+) -> dict[str, Any]:
+    user = request.user
+    today = timezone.localdate()
+    rows = desk.offerings_on(site, day)
+    selectable = {str(row.offering.pk): row for row in rows if row.selectable}
+    chosen = selectable.get(str(chosen_offering)) if chosen_offering else None
+    chosen = chosen or desk.next_offering(rows, day)
+    show_form = state is not None and state.usable
+
+    earlier_uses: list[Redemption] = []
+    if show_form:
+        earlier_uses = list(
+            access.redemptions(user)
+            .active()
+            .filter(card=state.card, site=site, used_on=day)
+            .select_related("offering")
+        )
+
+    # The element that gets the focus: where the cashier acts next.
+    focus_id = "desk-card"
+    if focus == "day":
+        focus_id = "desk-day"
+    elif show_form:
+        children_field = bool(state.card.children_allowed)
+        if focus == "record" or (focus == "children" and not children_field):
+            focus_id = "desk-record-button"
+        elif focus == "children":
+            focus_id = "desk-children"
+        elif focus == "offering":
+            target = chosen or next(iter(selectable.values()), None)
+            focus_id = target.input_id if target else "desk-record-button"
+        if focus_id == "desk-record-button" and rows and not selectable:
+            focus_id = "desk-card"  # every offering is excluded: nothing to record
+
+    recent = [
+        (use, not use.is_voided and access.may_void(user, use))
+        for use in desk.recorded_today(access.redemptions(user), site=site, user=user)
+    ]
+    first_day, last_day = desk.day_range(today)
+    return {
+        "site": site,
+        "sites": list(access.sites(user, Can.RECORD).order_by("name")),
+        "day": day,
+        "today": today,
+        "is_today": day == today,
+        "day_min": first_day,
+        "day_max": last_day,
+        "day_error": day_error,
+        "card_input": state.card_id if state else "",
+        "state": state,
+        "show_form": show_form,
+        "earlier_uses": earlier_uses,
+        "alert": alert,
+        "done": done,
+        "done_may_undo": bool(done and not done.is_voided and access.may_void(user, done)),
+        "undone": undone,
+        "offerings": rows,
+        "has_selectable": bool(selectable),
+        "chosen_offering_id": chosen.offering.pk if chosen else None,
+        "chosen_children": chosen_children,
+        "idempotency_key": _new_key(request),
+        "recent": recent,
+        "focus_id": focus_id,
+        "feedback": bool(alert or done or undone or state),
+    }
+
+
+def _page(request: HttpRequest, context: dict[str, Any], status: int = 200) -> HttpResponse:
+    return render(request, "usage/desk.html", context, status=status)
+
+
+@login_required
+@require_GET
+@never_cache
+def desk_page(request: HttpRequest) -> HttpResponse:
+    """The cashier's home: the card field, the day's offerings with their caps,
+    and — once a card is checked (`?card=`) — its state and the record form."""
+    form = DeskViewForm(request.GET)
+    form.is_valid()
+    site = _desk_site(request, request.GET.get("site"), remember=True)
+    day = form.cleaned_data.get("day") or timezone.localdate()
+    day_error = " ".join(form.errors.get("day", []))
+    done = _visible_use(request, site, request.GET.get("done"))
+    undone = _visible_use(request, site, request.GET.get("undone"))
+    if done and done.is_voided:
+        done, undone = None, done
+    raw_card = (form.cleaned_data.get("card") or "").strip()
+    state = card_state(raw_card, day) if raw_card else None
+    alert = None
+    if state and not state.usable:
+        alert = Alert(_("This card cannot be used"), state.message, state.refusal_code or "")
+    context = _context(
+        request,
+        site,
+        day,
+        state=state,
+        alert=alert,
+        done=done,
+        undone=undone,
+        focus="day" if day_error else ("record" if state and state.usable else "card"),
+        day_error=day_error,
+    )
+    return _page(request, context)
+
+
+@login_required
+@require_GET
+@never_cache
+def desk_card(request: HttpRequest) -> JsonResponse:
+    """A card's state for the desk's script (GET ?card=&site=&day=): validity,
+    kind and the children allowed — never its background data — plus the
+    page's parts rendered for that state, so the page updates in place."""
+    form = DeskViewForm(request.GET)
+    site = _desk_site(request, request.GET.get("site"), remember=False)
+    if not form.is_valid():
+        errors = [str(e) for field in form.errors.values() for e in field]
+        return JsonResponse({"error": " ".join(errors)}, status=400)
+    day = form.cleaned_data.get("day") or timezone.localdate()
+    state = card_state(form.cleaned_data.get("card") or "", day)
+    alert = None
+    if not state.usable:
+        alert = Alert(_("This card cannot be used"), state.message, state.refusal_code or "")
+    context = _context(
+        request, site, day, state=state, alert=alert, focus="record" if state.usable else "card"
+    )
+    return JsonResponse(
+        {
+            "card": state.as_json(),
+            "focus": context["focus_id"],
+            "html": {
+                name: render_to_string(template, context, request)
+                for name, template in PARTS.items()
+            },
+        }
+    )
+
+
+def _form_alert(form: DeskRecordForm) -> tuple[Alert, str]:
+    """The first problem of a record form the page should not have sent, in the
+    service's words where it has them, and the field to correct."""
+    title = _("Not recorded")
+    for field, focus in (("day", "day"), ("card", "card"), ("offering", "offering")):
+        if field in form.errors:
+            return Alert(title, " ".join(form.errors[field]), field), focus
+    if "children" in form.errors:
+        refusal = RedemptionRefused("children_invalid")
+        return Alert(title, refusal.message, refusal.code), "children"
+    return Alert(title, " ".join(str(e) for e in form.non_field_errors())), "card"
+
+
+@login_required
+@require_POST
+@never_cache
+def desk_record(request: HttpRequest) -> HttpResponse:
+    """Record one use (POST). On success, redirect to the page with the
+    confirmation and its Undo; on a refusal, show the page again with the
+    refusal in plain words. The page's key makes a double submit record once."""
+    site = access.site_or_404(request.user, request.POST.get("site"), Can.RECORD)
+    form = DeskRecordForm(request.POST, site=site)
+    if not form.is_valid():
+        alert, focus = _form_alert(form)
+        day = form.cleaned_data.get("day") or timezone.localdate()
+        context = _context(
+            request,
+            site,
+            day,
+            state=card_state(request.POST.get("card", ""), day),
+            alert=alert,
+            chosen_offering=request.POST.get("offering"),
+            focus=focus,
+        )
+        return _page(request, context)
+
+    data = form.cleaned_data
+    day, offering, children = data["day"], data["offering"], data["children"]
+    fingerprint = services.request_fingerprint(
+        {
+            "card": data["card"],
+            "site": site.pk,
+            "offering": offering.pk if offering else None,
+            "day": day,
+            "children": children,
+            "user": request.user.pk,
+        }
+    )
+    try:
+        result = services.record_redemption(
+            card_id=data["card"],
+            site=site,
+            offering=offering,
+            channel=Redemption.Channel.DESK,
+            used_on=day,
+            children=children,
+            recorded_by=request.user,
+            idempotency_key=_own_key(request, data["key"]),
+            fingerprint=fingerprint,
+        )
+    except RedemptionRefused as refusal:
+        context = _context(
+            request,
+            site,
+            day,
+            state=card_state(data["card"], day),
+            alert=_refused(refusal),
+            chosen_offering=offering.pk if offering else None,
+            chosen_children=children,
+            focus=_FOCUS_BY_CODE.get(refusal.code, "record"),
+        )
+        return _page(request, context)
+    return redirect(_desk_url(site, day, done=result.redemption.pk))
+
+
+@login_required
+@require_POST
+@never_cache
+def desk_undo(request: HttpRequest, pk: int) -> HttpResponse:
+    """Undo a use recorded at the desk (POST): a cashier's own record within
+    the undo window (`access.may_void`). A use the user cannot see is a 404; one
+    they can see but may not undo is refused in plain words."""
+    redemption = get_object_or_404(access.redemptions(request.user), pk=pk)
+    site = access.site_or_404(request.user, redemption.site_id, Can.RECORD)
+    form = DeskViewForm(request.POST)
+    form.is_valid()
+    day = form.cleaned_data.get("day") or timezone.localdate()
+    if not redemption.is_voided:
+        if not access.may_void(request.user, redemption):
+            if redemption.recorded_by_id != request.user.pk:
+                message = _(
+                    "You can undo only your own records. Ask the venue contact person "
+                    "to void this one."
+                )
+            else:
+                minutes = int(services.UNDO_WINDOW.total_seconds() // 60)
+                message = _(
+                    "This use can no longer be undone here: a record can be undone within "
+                    "%(minutes)d minutes. Ask the venue contact person to void it."
+                ) % {"minutes": minutes}
+            context = _context(request, site, day, alert=Alert(_("Not undone"), message))
+            return _page(request, context, status=403)
+        services.void_redemption(
+            redemption=redemption, reason=_("Undone at the desk"), voided_by=request.user
+        )
+    return redirect(_desk_url(site, day, undone=redemption.pk))
