@@ -572,9 +572,9 @@ def start_file_import(
             site=site,
             channel=Redemption.Channel.IMPORT,
             file_format=upload.file_format,
-            file_name=file_name[:255],
+            filename=file_name[:255],
             file_size=len(data),
-            sheet_name=located.sheet_name[:100],
+            sheet=located.sheet_name[:100],
             header_row=located.header_row,
             headers=[h[:100] for h in located.headers],
             uploaded_by=user,
@@ -623,9 +623,9 @@ def _read(batch: ImportBatch, upload, located: Located, mapping: Mapping, site: 
 
 def describe_columns(batch: ImportBatch) -> Located:
     """The headers and a few rows of a batch waiting for its columns."""
-    upload = open_upload(bytes(batch.content), batch.file_name)
+    upload = open_upload(bytes(batch.content), batch.filename)
     try:
-        return upload.at(batch.sheet_name, batch.header_row)
+        return upload.at(batch.sheet, batch.header_row)
     finally:
         upload.close()
 
@@ -635,9 +635,9 @@ def apply_columns(
 ) -> ImportBatch:
     """Read a waiting batch with the columns the user chose, remember them for
     the site, and preview it. The uploaded file is not kept after this."""
-    upload = open_upload(bytes(batch.content), batch.file_name)
+    upload = open_upload(bytes(batch.content), batch.filename)
     try:
-        located = upload.at(batch.sheet_name, batch.header_row)
+        located = upload.at(batch.sheet, batch.header_row)
         _read(batch, upload, located, mapping, site)
     finally:
         upload.close()

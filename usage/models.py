@@ -431,11 +431,11 @@ class ImportBatch(models.Model):
     )
     channel = models.CharField(_("channel"), max_length=10, choices=Redemption.Channel.choices)
     file_format = models.CharField(_("format"), max_length=10, choices=Format.choices)
-    file_name = models.CharField(_("file name"), max_length=255, blank=True)
+    filename = models.CharField(_("file name"), max_length=255, blank=True)
     file_size = models.PositiveIntegerField(_("file size"), default=0)
     # The upload, only while the columns are being chosen (DESIGN.md: no local disk).
     content = models.BinaryField(default=b"", blank=True, editable=False)
-    sheet_name = models.CharField(_("sheet"), max_length=100, blank=True)
+    sheet = models.CharField(_("sheet"), max_length=100, blank=True)
     header_row = models.PositiveIntegerField(_("header row"), default=0)
     headers = models.JSONField(_("column headers"), default=list, blank=True)
     mapping = models.JSONField(_("column mapping"), default=dict, blank=True)
@@ -483,7 +483,7 @@ class ImportBatch(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.file_name or self.get_file_format_display()} ({self.site})"
+        return f"{self.filename or self.get_file_format_display()} ({self.site})"
 
     @property
     def is_confirmed(self) -> bool:

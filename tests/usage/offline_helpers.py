@@ -178,7 +178,7 @@ def matrix_batch(net, *, waiting_for_columns: bool = False) -> ImportBatch:
             site=net.venue_a,
             channel=Redemption.Channel.IMPORT,
             file_format=ImportBatch.Format.CSV,
-            file_name="report.csv",
+            filename="report.csv",
             content=b"Pvm;Kortti;Tapahtuma\n1.11.2026;KK000001;Hamlet\n",
             header_row=1,
             headers=["Pvm", "Kortti", "Tapahtuma"],
@@ -188,7 +188,7 @@ def matrix_batch(net, *, waiting_for_columns: bool = False) -> ImportBatch:
         site=net.venue_a,
         channel=Redemption.Channel.IMPORT,
         file_format=ImportBatch.Format.XLSX,
-        file_name="uses.xlsx",
+        filename="uses.xlsx",
         status=ImportBatch.Status.PREVIEW,
         counts={"recorded": 0, "over_cap": 0, "already": 0, "refused": 0, "total": 0},
     )

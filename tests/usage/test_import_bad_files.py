@@ -293,7 +293,7 @@ def test_extra_sheets_and_columns_are_ignored(net, world, contact):
     )
     batch = batch_of(upload(contact, net.venue_a, data))
     assert batch.outcomes[0]["status"] == "recorded"
-    assert batch.sheet_name == "Käytöt"
+    assert batch.sheet == "Käytöt"
     notices = {n["code"]: n for n in batch.notices}
     assert notices["columns_ignored"]["headers"] == ["Kassa", "Hinta"]
     assert notices["sheets_ignored"]["sheets"] == ["Yhteenveto", "Muistiinpanot"]
