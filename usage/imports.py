@@ -332,7 +332,8 @@ def parse_children(value: Any) -> tuple[int | None, str | None]:
 
 
 def parse_card_id(value: Any) -> tuple[str, str | None]:
-    card_id = normalise_card_id(cell_text(value))
+    # Longer than any card ID is malformed anyway; the batch need not keep it whole.
+    card_id = normalise_card_id(cell_text(value))[:64]
     return card_id, (None if card_id else "card_id_missing")
 
 

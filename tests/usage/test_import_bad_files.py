@@ -387,3 +387,29 @@ def test_the_downloaded_table_filled_and_saved_again_keeps_working(net, world, c
     )
     batch = batch_of(upload(contact, net.venue_a, refilled))
     assert [o["status"] for o in batch.outcomes] == ["recorded"]
+
+
+def test_the_upload_keeps_its_csrf_protection(net, world):
+    from django.test import Client
+    from django.urls import reverse
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(net.venue_contact)
+    data = csv_bytes(
+        [["Date", "Offering", "Card ID"], [days_ago(3).isoformat(), "Hamlet", "KK000001"]]
+    )
+    assert upload(client, net.venue_a, data, name="uses.csv").status_code == 403
+    page = client.get(reverse("usage:import_upload", args=[net.venue_a.pk]))
+    token = page.cookies["csrftoken"].value
+    response = upload(client, net.venue_a, data, name="uses.csv", csrfmiddlewaretoken=token)
+    assert response.status_code == 302
+    assert counts() == (0, 1)
+
+
+def test_a_huge_cell_is_not_kept_whole(net, world, contact):
+    data = csv_bytes(
+        [["Date", "Offering", "Card ID"], [days_ago(3).isoformat(), "Hamlet", "K" * 5000]]
+    )
+    batch = batch_of(upload(contact, net.venue_a, data, name="uses.csv"))
+    assert len(batch.rows[0]["card_id"]) <= 64
+    assert batch.outcomes[0]["problems"][0]["code"] == "card_id_malformed"
