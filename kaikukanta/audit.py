@@ -22,6 +22,7 @@ ACTION_LABELS: dict[str, Any] = {
     "checklist.changed": _("checklist changed"),
     "membership.invited": _("person invited"),
     "membership.removed": _("person's access removed"),
+    "import.confirmed": _("offline uses imported"),
 }
 
 

@@ -403,3 +403,15 @@ def test_nobody_else_can_import_for_the_site_or_see_its_imports(net, world, clie
     assert other.post(reverse("usage:import_confirm", args=[batch.pk])).status_code == 404
     assert other.post(reverse("usage:import_discard", args=[batch.pk])).status_code == 404
     assert counts() == (0, 1)
+
+
+def test_a_confirmed_import_shows_in_the_sites_audit_trail(net, world, contact):
+    label = labels_in(download_table(contact, net.venue_a))
+    filled = fill_table(
+        download_table(contact, net.venue_a),
+        [(days_ago(3), label[world.show.pk], world.cards[0].card_id, 0, None)],
+    )
+    confirm(contact, batch_of(upload(contact, net.venue_a, filled)))
+    page = contact.get(reverse("venues:site_audit", args=[net.venue_a.pk])).content.decode()
+    assert "offline uses imported" in page
+    assert "already in the register" in page
