@@ -20,7 +20,7 @@ import logging
 import re
 import zipfile
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -182,7 +182,7 @@ class SpreadsheetFile:
     def locate(self, is_header: Callable[[list[str]], bool]) -> Located:
         """Find the sheet and the header row: the first row (of the first 20, in
         the active sheet first) that `is_header` accepts; failing that, the
-        first non-empty row of the first sheet with rows."""
+        fullest of the first rows of the first sheet with rows."""
         first: Located | None = None
         for sheet_name, rows in self._sheets():
             top = []
@@ -233,10 +233,10 @@ class SpreadsheetFile:
     def sheet_names(self) -> list[str]:
         return []
 
-    def _sheets(self) -> Iterator[tuple[str, Iterator[tuple[int, tuple]]]]:
+    def _sheets(self) -> Iterator[tuple[str, Generator[tuple[int, tuple], None, None]]]:
         raise NotImplementedError
 
-    def _rows(self, sheet_name: str, first_row: int) -> Iterator[tuple[int, tuple]]:
+    def _rows(self, sheet_name: str, first_row: int) -> Generator[tuple[int, tuple], None, None]:
         raise NotImplementedError
 
     def read_rows(self, sheet_name: str, header_row: int, columns: dict[str, int]) -> RowsRead:
@@ -354,7 +354,7 @@ class XlsxFile(SpreadsheetFile):
         for ws in self._visible():
             yield ws.title, self._rows(ws.title, 1)
 
-    def _rows(self, sheet_name: str, first_row: int) -> Iterator[tuple[int, tuple]]:
+    def _rows(self, sheet_name: str, first_row: int) -> Generator[tuple[int, tuple], None, None]:
         ws = self.workbook[sheet_name]
         ws.reset_dimensions()  # some writers record a wrong size; read what is there
         try:
@@ -532,7 +532,7 @@ class CsvFile(SpreadsheetFile):
     def _sheets(self):
         yield "", self._rows("", 1)
 
-    def _rows(self, sheet_name: str, first_row: int) -> Iterator[tuple[int, tuple]]:
+    def _rows(self, sheet_name: str, first_row: int) -> Generator[tuple[int, tuple], None, None]:
         reader = csv.reader(io.StringIO(self.text, newline=""), delimiter=self.delimiter)
         try:
             for number, values in enumerate(reader, start=1):

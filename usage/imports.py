@@ -276,6 +276,7 @@ _TIME_AFTER_DATE = re.compile(
     r"(?:\s+|T)(?:klo\.?\s*|kl\.?\s*)?\d{1,2}[:.]\d{2}(?:[:.]\d{2}(?:\.\d+)?)?\s*$", re.IGNORECASE
 )
 _TIME_IN_TEXT = re.compile(r"\b(\d{1,2})[:.](\d{2})\b")
+_TIME_AT_END = re.compile(r"\s+(?:klo\.?\s*|kl\.?\s*)?\d{1,2}[:.]\d{2}$", re.IGNORECASE)
 _CODE_IN_LABEL = re.compile(r"\[(\d{2,})\]$")
 
 
@@ -358,8 +359,11 @@ class OfferingResolver:
         self.fixed = fixed_offering_id
         self.by_title: dict[str, list[Offering]] = {}
         if days and fixed_offering_id is None:
+            # A month around the file's dates, so that a title on another day
+            # is found and refused as "not on that date" rather than unknown.
+            margin = datetime.timedelta(days=31)
             period = offerings_in_period(
-                site, min(days), max(days), include_excluded=True
+                site, min(days) - margin, max(days) + margin, include_excluded=True
             ).order_by("pk")
             for offering in period:
                 self.by_title.setdefault(_title_key(offering.title), []).append(offering)
@@ -372,28 +376,40 @@ class OfferingResolver:
             return None, None  # plain admission
         if text in self.key_labels:
             return self.key_labels[text], None
+        by_title = self._by_title(text, day)
+        if by_title is not None:
+            return by_title
         match = _CODE_IN_LABEL.search(text)
-        code = match.group(1) if match else text.lstrip("#") if text.lstrip("#").isdigit() else ""
+        bare = text.lstrip("#")
+        code = match.group(1) if match else bare if bare.isdigit() else ""
         if code:
             pk = offering_pk_from_code(code)
             return (pk, None) if pk else (None, "offering_code_invalid")
-        candidates = self.by_title.get(_title_key(text), [])
-        if day is not None:
-            on_day = [o for o in candidates if o.is_on(day)]
-            if len(on_day) > 1:
-                times = {(int(h), int(m)) for h, m in _TIME_IN_TEXT.findall(text)}
-                on_day = [
-                    o
-                    for o in on_day
-                    if o.start_time and (o.start_time.hour, o.start_time.minute) in times
-                ] or on_day
-            if len(on_day) == 1:
-                return on_day[0].pk, None
-            if len(on_day) > 1:
-                return None, "offering_ambiguous"
-        if len(candidates) == 1:
-            return candidates[0].pk, None  # the service tells what is wrong with it
-        return None, ("offering_ambiguous" if candidates else "offering_unknown")
+        return None, "offering_unknown"
+
+    def _by_title(
+        self, text: str, day: datetime.date | None
+    ) -> tuple[int | None, str | None] | None:
+        """The offering whose title the text is (a report's "Hamlet 19:00" too)."""
+        candidates = self.by_title.get(_title_key(text)) or self.by_title.get(
+            _title_key(_TIME_AT_END.sub("", text))
+        )
+        if not candidates:
+            return None
+        on_day = [o for o in candidates if day is not None and o.is_on(day)]
+        times = {(int(h), int(m)) for h, m in _TIME_IN_TEXT.findall(text)}
+        if len(on_day) > 1 and times:
+            on_day = [
+                o
+                for o in on_day
+                if o.start_time and (o.start_time.hour, o.start_time.minute) in times
+            ] or on_day
+        if len(on_day) == 1:
+            return on_day[0].pk, None
+        if len(on_day) > 1:
+            return None, "offering_ambiguous"
+        # None on that day: the recording service says so in its own words.
+        return candidates[0].pk, None
 
 
 def interpret_rows(

@@ -415,3 +415,45 @@ def test_a_confirmed_import_shows_in_the_sites_audit_trail(net, world, contact):
     page = contact.get(reverse("venues:site_audit", args=[net.venue_a.pk])).content.decode()
     assert "offline uses imported" in page
     assert "already in the register" in page
+
+
+def test_offerings_are_found_by_title_time_or_code(net, world, contact):
+    from tests.factories import OfferingFactory
+    from usage.offline_table import offering_code
+
+    day = days_ago(4)
+    matinee = OfferingFactory(
+        site=net.venue_a, title="Tartuffe", date=day, start_time=datetime.time(13, 0)
+    )
+    evening = OfferingFactory(
+        site=net.venue_a, title="Tartuffe", date=day, start_time=datetime.time(19, 0)
+    )
+    numeric = OfferingFactory(site=net.venue_a, title="1917", date=day)
+    cards = [c.card_id for c in world.cards]
+    data = csv_bytes(
+        [
+            ["Date", "Offering", "Card ID"],
+            [day.isoformat(), "Tartuffe 19:00", cards[0]],
+            [day.isoformat(), "tartuffe klo 13.00", cards[1]],
+            [day.isoformat(), "Tartuffe", cards[2]],  # which one?
+            [day.isoformat(), "1917", cards[3]],  # a title, although digits
+            [day.isoformat(), offering_code(evening), cards[4]],
+            [day.isoformat(), "Hamlet", cards[5]],  # on another day
+            [day.isoformat(), "Macbeth", cards[6]],
+        ]
+    )
+    batch = batch_of(upload(contact, net.venue_a, data, name="uses.csv"))
+    assert [row["offering_id"] for row in batch.rows[:5]] == [
+        evening.pk,
+        matinee.pk,
+        None,
+        numeric.pk,
+        evening.pk,
+    ]
+    assert _codes(batch)[2:] == [
+        ["offering_ambiguous"],
+        [],
+        [],
+        ["offering_not_on_date"],
+        ["offering_unknown"],
+    ]
