@@ -3,10 +3,12 @@ nothing; the confirmation records every good row through the recording
 service, once; bad rows are listed with the reason and the column."""
 
 import datetime
+import io
 import json
 
 import pytest
 from django.urls import reverse
+from openpyxl import load_workbook
 
 from kaikukanta.models import AuditEntry
 from tests.usage.offline_helpers import (
@@ -457,3 +459,26 @@ def test_offerings_are_found_by_title_time_or_code(net, world, contact):
         ["offering_not_on_date"],
         ["offering_unknown"],
     ]
+
+
+def test_a_table_downloaded_in_any_language_is_imported_by_its_headers(
+    net, world, contact, monkeypatch
+):
+    # Whatever the catalogs make of the headers, the table stays importable:
+    # the import knows the table's headers in every language of the site.
+    words = {
+        "Date": "Käyttöpäivä",
+        "Offering": "Esitys tai kurssi",
+        "Card ID": "Kaikukortin tunnus",
+        "Children's tickets": "Lasten liput",
+        "Notes": "Omat merkinnät",
+    }
+    monkeypatch.setattr("usage.offline_table._", lambda text: words.get(text, text))
+    table = download_table(contact, net.venue_a)
+    assert [c.value for c in load_workbook(io.BytesIO(table)).active[1]] == list(words.values())
+
+    label = labels_in(table)[world.show.pk]
+    filled = fill_table(table, [(days_ago(3), label, world.cards[0].card_id, 1, "Maija")])
+    batch = batch_of(upload(contact, net.venue_a, filled))
+    assert [o["status"] for o in batch.outcomes] == ["recorded"]
+    assert {"code": "notes_ignored", "header": "Omat merkinnät"} in batch.notices
