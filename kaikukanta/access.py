@@ -10,7 +10,9 @@ The rules (DOMAIN.md, "The people and what they may do"):
   checklist, imports, reports) and can record there too;
 - a distributor registers, renews and closes the cards of their distributor site;
 - an area coordinator manages every site, organisation and person of the area;
-- a national admin (Kaikukeskus) may do everything.
+- a national admin (Kaikukeskus) may do everything;
+- a ticket broker (an API token) records and voids uses at the active venue
+  sites it has been given; coordinators manage their area's brokers.
 """
 
 from enum import StrEnum
@@ -19,7 +21,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from kaikukanta.models import AuditEntry
-from usage.models import Card, Redemption
+from usage.models import Broker, Card, Redemption
 from venues.models import Area, Membership, Offering, Organisation, Site, User
 
 Role = Membership.Role
@@ -33,6 +35,7 @@ class Can(StrEnum):
     MANAGE_VENUE = "manage_venue"  # offerings, caps, checklist, voids, imports, reports
     DISTRIBUTE = "distribute"  # register, renew and close the site's cards
     MANAGE_PEOPLE = "manage_people"  # invite and remove people acting at the site
+    AUDIT = "audit"  # read the site's audit trail
 
 
 # Which membership roles at a site grant each capability there. Coordinators and
@@ -43,9 +46,10 @@ _SITE_ROLES: dict[Can, tuple[str, ...]] = {
     Can.MANAGE_VENUE: (Role.VENUE_CONTACT,),
     Can.DISTRIBUTE: (Role.DISTRIBUTOR,),
     Can.MANAGE_PEOPLE: (Role.VENUE_CONTACT,),
+    Can.AUDIT: (Role.VENUE_CONTACT, Role.DISTRIBUTOR),
 }
 # Capabilities a coordinator has at every site of the area (and an admin everywhere).
-_AREA_WIDE = {Can.VIEW, Can.MANAGE_VENUE, Can.MANAGE_PEOPLE}
+_AREA_WIDE = {Can.VIEW, Can.MANAGE_VENUE, Can.MANAGE_PEOPLE, Can.AUDIT}
 # Capabilities that only make sense at one kind of site.
 _SITE_KIND = {
     Can.RECORD: Organisation.Kind.VENUE,
@@ -89,6 +93,12 @@ def sites(user: User, can: Can = Can.VIEW) -> QuerySet[Site]:
     if can in _AREA_WIDE:
         allowed |= Q(municipality__area__in=coordinated_areas(user))
     return qs.filter(allowed)
+
+
+def public_sites() -> QuerySet[Site]:
+    """The venue sites whose Kaikukortti offer (and its exclusions) anyone may
+    see without logging in."""
+    return Site.objects.filter(is_active=True, organisation__kind=Organisation.Kind.VENUE)
 
 
 def site_or_404(user: User, pk: object, can: Can = Can.VIEW) -> Site:
@@ -183,9 +193,7 @@ def audit_entries(user: User) -> QuerySet[AuditEntry]:
     if not user.is_authenticated:
         return AuditEntry.objects.none()
     return AuditEntry.objects.filter(
-        Q(site__in=sites(user, Can.MANAGE_VENUE).values("pk"))
-        | Q(site__in=sites(user, Can.DISTRIBUTE).values("pk"))
-        | Q(area__in=coordinated_areas(user))
+        Q(site__in=sites(user, Can.AUDIT).values("pk")) | Q(area__in=coordinated_areas(user))
     )
 
 
@@ -224,3 +232,60 @@ def may_void(user: User, redemption: Redemption, now=None) -> bool:
         and within_undo_window(redemption, now)
         and sites(user, Can.RECORD).filter(pk=redemption.site_id).exists()
     )
+
+
+# ---------------------------------------------------------------------------
+# Ticket brokers (the API)
+# ---------------------------------------------------------------------------
+
+
+def broker_sites(broker: Broker) -> QuerySet[Site]:
+    """The sites a broker's tokens may act for: its active venue sites (none
+    when the broker is deactivated)."""
+    if not broker.is_active:
+        return Site.objects.none()
+    return (
+        broker.sites.filter(is_active=True, organisation__kind=Organisation.Kind.VENUE)
+        .select_related("municipality")
+        .order_by("name", "pk")
+    )
+
+
+def broker_site_or_404(broker: Broker, pk: object) -> Site:
+    try:
+        return broker_sites(broker).get(pk=pk)
+    except (Site.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def broker_redemptions(broker: Broker) -> QuerySet[Redemption]:
+    """Uses at the broker's sites, whichever channel recorded them."""
+    return Redemption.objects.filter(site__in=broker_sites(broker).values("pk")).select_related(
+        "card"
+    )
+
+
+def broker_redemption_or_404(broker: Broker, pk: object) -> Redemption:
+    try:
+        return broker_redemptions(broker).get(pk=pk)
+    except (Redemption.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def brokers(user: User) -> QuerySet[Broker]:
+    """Brokers the user manages in the admin: those of the areas they coordinate
+    (a national admin: all, also those managed by Kaikukeskus)."""
+    if is_national_admin(user):
+        return Broker.objects.all()
+    return Broker.objects.filter(area__in=coordinated_areas(user))
+
+
+def broker_site_choices(user: User) -> QuerySet[Site]:
+    """The sites the user may give a broker: the venue sites of the areas they
+    coordinate (a national admin: every venue site)."""
+    qs = Site.objects.filter(organisation__kind=Organisation.Kind.VENUE).select_related(
+        "municipality"
+    )
+    if is_national_admin(user):
+        return qs
+    return qs.filter(municipality__area__in=coordinated_areas(user))

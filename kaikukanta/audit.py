@@ -22,6 +22,8 @@ ACTION_LABELS: dict[str, Any] = {
     "checklist.changed": _("checklist changed"),
     "membership.invited": _("person invited"),
     "membership.removed": _("person's access removed"),
+    "broker_token.created": _("broker's API token created"),
+    "broker_token.revoked": _("broker's API token revoked"),
     "import.confirmed": _("offline uses imported"),
 }
 

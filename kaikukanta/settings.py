@@ -7,6 +7,7 @@ when there are several app servers, REDIS_URL.
 """
 
 import os
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -71,6 +72,9 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "axes",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI served from our own static files, no CDN
     "kaikukanta",
     "venues",
     "usage",
@@ -147,6 +151,9 @@ else:
     }
 
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# Messages live in the session, never in a (signed, readable) cookie: one of
+# them shows a new broker token once.
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
 # --- Authentication -----------------------------------------------------------
 
@@ -232,6 +239,47 @@ SUPPORT_CONTACT = {
     "phone": env("SUPPORT_PHONE", "+358 40 000 0000"),
     "url": env("SUPPORT_URL", "https://www.kulttuuriakaikille.fi/kaikukortti"),
 }
+
+# --- The broker API (usage/api) -----------------------------------------------
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["usage.api.auth.BrokerTokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["usage.api.auth.IsBroker"],
+    "DEFAULT_THROTTLE_CLASSES": ["usage.api.throttling.TokenRateThrottle"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "usage.api.problems.exception_handler",
+    "UNAUTHENTICATED_USER": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Kaikukanta broker API",
+    "DESCRIPTION": (
+        "Ticket brokers and venues' ticketing systems check Kaikukortti cards and record "
+        "their use. Every error is application/problem+json (RFC 9457) with a stable `code`."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # The schema and its docs are public: vendors read them before they have a token.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    # No deep links: Swagger UI puts them as links inside the operation's
+    # button, which screen readers and axe reject (nested-interactive). No
+    # "try it out": its request-body field has no label, and vendors call the
+    # API with their own token (docs/api.md) anyway.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": False, "supportedSubmitMethods": []},
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {},
+}
+# Requests per token, as "N/s", "N/min" or "N/h"; counted in the shared cache.
+API_RATE_LIMIT = env("API_RATE_LIMIT", "10/s")
+if not re.fullmatch(r"[1-9][0-9]*/(s|sec|second|m|min|minute|h|hour)", API_RATE_LIMIT):
+    raise ImproperlyConfigured(
+        f"API_RATE_LIMIT must be like 10/s or 600/min, not {API_RATE_LIMIT!r}"
+    )
 
 # --- Security --------------------------------------------------------------------
 

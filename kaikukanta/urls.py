@@ -11,6 +11,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("venues.account_urls")),
     path("admin/", admin_site.urls),
+    path("api/", include("usage.api.urls")),
     path("", include("venues.urls")),
     path("", include("usage.urls")),
     path("", include("stats.urls")),

@@ -49,6 +49,9 @@ def _desk_use(site, cashier) -> int:
 
 
 SCOPE_ALL = dict.fromkeys(PERSONAS, 200)
+# The broker API answers a person (signed in or not) without a token with 401;
+# its schema, docs and problem types are public.
+API_TOKEN_NEEDED = dict.fromkeys(PERSONAS, 401)
 SIGNED_IN = {p: 200 for p in PERSONAS if p != "anonymous"} | {"anonymous": LOGIN}
 
 ROUTES: dict[str, list[Case]] = {
@@ -214,6 +217,24 @@ ROUTES: dict[str, list[Case]] = {
             default=405,
         ),
     ],
+    "usage:desk_offline": [
+        Case(
+            lambda n: reverse("usage:desk_offline"),
+            {"anonymous": LOGIN, "cashier": 200, "venue_contact": 200},
+        )
+    ],
+    "usage:desk_offline_sync": [
+        Case(
+            lambda n: reverse("usage:desk_offline_sync"),
+            {"anonymous": LOGIN, "cashier": 400, "venue_contact": 400},
+            method="post",
+        ),
+        Case(
+            lambda n: reverse("usage:desk_offline_sync"),
+            dict.fromkeys(PERSONAS, 405) | {"anonymous": LOGIN},
+        ),
+    ],
+    "usage:service_worker": [Case(lambda n: reverse("usage:service_worker"), SCOPE_ALL)],
     "usage:cards": [
         Case(
             lambda n: reverse("usage:cards", args=[n.dist_a.pk]),
@@ -437,9 +458,12 @@ ROUTES: dict[str, list[Case]] = {
         ),
         Case(
             lambda n: reverse("venues:site_audit", args=[n.dist_a.pk]),
-            {"anonymous": LOGIN, "distributor": 200},
+            {"anonymous": LOGIN, "distributor": 200, "coordinator": 200, "national_admin": 200},
         ),
-        Case(lambda n: reverse("venues:site_audit", args=[n.dist_b.pk]), {"anonymous": LOGIN}),
+        Case(
+            lambda n: reverse("venues:site_audit", args=[n.dist_b.pk]),
+            {"anonymous": LOGIN, "national_admin": 200},
+        ),
     ],
     "venues:area_audit": [
         Case(
@@ -451,6 +475,22 @@ ROUTES: dict[str, list[Case]] = {
             {"anonymous": LOGIN, "national_admin": 200},
         ),
     ],
+    "api:sites": [Case(lambda n: reverse("api:sites"), API_TOKEN_NEEDED)],
+    "api:offerings": [
+        Case(lambda n: reverse("api:offerings", args=[n.venue_a.pk]), API_TOKEN_NEEDED)
+    ],
+    "api:card": [Case(lambda n: reverse("api:card", args=["TRE-1000"]), API_TOKEN_NEEDED)],
+    "api:redemptions": [
+        Case(lambda n: reverse("api:redemptions"), API_TOKEN_NEEDED),
+        Case(lambda n: reverse("api:redemptions"), API_TOKEN_NEEDED, method="post"),
+    ],
+    "api:redemption_void": [
+        Case(lambda n: reverse("api:redemption_void", args=[1]), API_TOKEN_NEEDED, method="post")
+    ],
+    "api:problem": [Case(lambda n: reverse("api:problem", args=["cap_reached"]), SCOPE_ALL)],
+    "api:schema": [Case(lambda n: reverse("api:schema"), SCOPE_ALL)],
+    "api:docs": [Case(lambda n: reverse("api:docs"), SCOPE_ALL)],
+    "api:not_found": [Case(lambda n: "/api/v1/unknown", dict.fromkeys(PERSONAS, 404))],
 }
 
 

@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils import timezone
 
-from usage import services
-from usage.models import Card, Redemption
+from usage import brokers, services
+from usage.models import Broker, Card, Redemption
 from venues.demo import DemoNetwork
 from venues.models import Offering
 
@@ -268,6 +268,12 @@ def seed_history(net: DemoNetwork, ids: DemoCards, today: datetime.date) -> int:
             start_time=datetime.time(19, 0),
         )
         children = rng.randint(0, card.children) if offering.kind != Kind.COURSE else 0
+        # Every draw comes before any skip, so a second run draws the same.
+        channel = rng.choice(channels)
+        if offering.cap is not None and (
+            services.tickets_used(offering, day) + 1 + children > offering.cap
+        ):
+            continue  # the demo's history stays within the caps
         try:
             result = services.record_redemption(
                 card_id=card.card_id,
@@ -275,7 +281,7 @@ def seed_history(net: DemoNetwork, ids: DemoCards, today: datetime.date) -> int:
                 offering=offering,
                 used_on=day,
                 children=children,
-                channel=rng.choice(channels),
+                channel=channel,
                 recorded_by=cashier,
                 idempotency_key=f"demo:{number}",
                 after_the_fact=True,
@@ -304,6 +310,34 @@ def seed_demo_usage(net: DemoNetwork) -> DemoCards:
             idempotency_key=f"demo:full:{number}",
         )
     return ids
+
+
+# The demo broker's token is fixed so that the curl examples of docs/api.md work
+# as written against every demo server. Only demo data may do this: every
+# real token is drawn at random (usage.brokers.create_token).
+DEMO_BROKER_NAME = "Demolippu Oy"
+DEMO_BROKER_TOKEN = "kkb_demo2026_" + "DemoTokenForTheLocalDemoServerOnly" + "000000"
+DEMO_BROKER_SITES = [
+    "Tampereen Teatteri, päänäyttämö",
+    "Vapriikki",
+    "Sampola",
+    "Kalevan uimahalli",
+]
+
+
+def seed_demo_broker(net: DemoNetwork) -> Broker:
+    """A ticket broker for the Tampere area's venues, with the fixed demo token."""
+    broker, _ = Broker.objects.update_or_create(
+        name=DEMO_BROKER_NAME,
+        defaults={
+            "area": net.areas["Tampereen seutu"],
+            "contact_email": "tekninen@demolippu.example",
+            "is_active": True,
+        },
+    )
+    broker.sites.set([net.sites[name] for name in DEMO_BROKER_SITES])
+    brokers.install_token(broker=broker, token=DEMO_BROKER_TOKEN, label="demo", actor="seed_demo")
+    return broker
 
 
 # ---------------------------------------------------------------------------

@@ -59,7 +59,8 @@ REFUSAL_MESSAGES: dict[str, Any] = {
         "the paper card: record at most the allowed number."
     ),
     "already_recorded": _(
-        "This card is already recorded for this offering on this date. Nothing was recorded again."
+        "This card already has a use here on this date (for a course: a place on it). "
+        "Nothing was recorded again."
     ),
     "cap_reached": _(
         "The Kaikukortti places of this offering are used up. Offer another show or day."
@@ -371,7 +372,8 @@ def void_redemption(
             actor=voided_by,
             actor_label=actor_label,
             site=redemption.site,
-            data={"card_id": redemption.card.card_id, "reason": redemption.void_reason},
+            # The reason stays on the use itself; free text is not copied around.
+            data={"card_id": redemption.card.card_id},
         )
     return redemption
 
@@ -445,6 +447,8 @@ def renew_card(
     card = _lock(Card.objects.all(), card.pk)
     if card.is_closed:
         raise ValueError("A closed card cannot be renewed.")
+    if card.valid_until >= one_year_from(on):
+        return card  # renewed already today (a double click): no second period
     card.valid_from = on
     card.valid_until = one_year_from(on)
     card.save(update_fields=["valid_from", "valid_until", "updated_at"])

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from usage import desk_views, uses, views
+from usage import desk_views, offline, uses, views
 from usage.import_urls import urlpatterns as import_urlpatterns
 
 app_name = "usage"
@@ -9,6 +9,10 @@ urlpatterns = [
     path("desk/card/", desk_views.desk_card, name="desk_card"),
     path("desk/record/", desk_views.desk_record, name="desk_record"),
     path("desk/uses/<int:pk>/undo/", desk_views.desk_undo, name="desk_undo"),
+    # Recording while the network is down.
+    path("desk/offline/", offline.offline_page, name="desk_offline"),
+    path("desk/offline/sync/", offline.offline_sync, name="desk_offline_sync"),
+    path("desk/sw.js", offline.service_worker, name="service_worker"),
     # The distributor's pages.
     path("distributor/<int:site_id>/cards/", views.cards, name="cards"),
     path("distributor/<int:site_id>/cards/new/", views.card_register, name="card_register"),

@@ -9,7 +9,7 @@ from django.apps import apps
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -19,7 +19,6 @@ from kaikukanta.access import Can
 from kaikukanta.audit import ACTION_LABELS
 from kaikukanta.models import AuditEntry
 from venues.forms import AuditFilterForm
-from venues.models import Site, User
 
 ENTRIES_PER_PAGE = 50
 
@@ -85,17 +84,6 @@ def _row(entry: AuditEntry) -> AuditRow:
     )
 
 
-def _audit_site_or_404(user: User, pk: int) -> Site:
-    """A site whose audit trail the user reads: one where they manage the venue
-    or distribute cards."""
-    for can in (Can.MANAGE_VENUE, Can.DISTRIBUTE):
-        try:
-            return access.site_or_404(user, pk, can)
-        except Http404:
-            continue
-    raise Http404
-
-
 def _render(request: HttpRequest, entries: QuerySet[AuditEntry], context: dict) -> HttpResponse:
     form = AuditFilterForm(request.GET or None)
     if form.is_valid() and form.cleaned_data["action"]:
@@ -108,7 +96,7 @@ def _render(request: HttpRequest, entries: QuerySet[AuditEntry], context: dict) 
 
 @login_required
 def site_audit(request: HttpRequest, pk: int) -> HttpResponse:
-    site = _audit_site_or_404(request.user, pk)
+    site = access.site_or_404(request.user, pk, Can.AUDIT)
     entries = access.audit_entries(request.user).filter(site=site)
     return _render(request, entries, {"site": site})
 

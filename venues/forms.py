@@ -16,6 +16,14 @@ class LoginForm(AuthenticationForm):
     )
 
 
+class YesNoNotAnswered(forms.NullBooleanSelect):
+    """Yes / no / not answered, in the words the site page shows."""
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs)
+        self.choices = [("unknown", _("not answered")), ("true", _("yes")), ("false", _("no"))]
+
+
 class ChecklistForm(forms.ModelForm):
     class Meta:
         model = Checklist
@@ -31,9 +39,9 @@ class ChecklistForm(forms.ModelForm):
         widgets = {
             "guideline_committed_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "staff_instructed_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-            "broker_informed": forms.NullBooleanSelect,
-            "free_cloakroom": forms.NullBooleanSelect,
-            "assistants_free_known": forms.NullBooleanSelect,
+            "broker_informed": YesNoNotAnswered,
+            "free_cloakroom": YesNoNotAnswered,
+            "assistants_free_known": YesNoNotAnswered,
         }
 
     def clean(self):

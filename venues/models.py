@@ -305,10 +305,10 @@ class Checklist(models.Model):
         Site, on_delete=models.CASCADE, related_name="checklist", verbose_name=_("site")
     )
     guideline_committed_on = models.DateField(
-        _("committed to the national guideline on"), null=True, blank=True
+        _("date of committing to the national guideline"), null=True, blank=True
     )
     staff_instructed_on = models.DateField(
-        _("staff last instructed in Kaikukortti on"),
+        _("date the staff were last instructed in Kaikukortti"),
         null=True,
         blank=True,
         help_text=_("Instruct the staff again every year."),

@@ -6,7 +6,7 @@ that tells everyone what the venue offers for Kaikukortti and what it excludes.
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -19,7 +19,7 @@ from kaikukanta.http import posted
 from usage.queries import offerings_with_use
 from venues import services
 from venues.forms import OfferingForm
-from venues.models import Offering, Organisation, Site
+from venues.models import Offering
 
 OFFERINGS_PER_PAGE = 50
 
@@ -107,19 +107,13 @@ def _warn_when_over_the_cap(request: HttpRequest, offering: Offering) -> None:
         )
 
 
-def public_sites() -> QuerySet[Site]:
-    """The venue sites whose Kaikukortti offer anyone may see, without logging in.
-
-    Belongs in `kaikukanta.access` beside the other scoping functions; kept here
-    until that module takes it."""
-    return Site.objects.filter(is_active=True, organisation__kind=Organisation.Kind.VENUE)
-
-
 def public_site(request: HttpRequest, pk: int) -> HttpResponse:
     """What the venue offers for Kaikukortti and what it excludes, with the
     reasons: the venue "must say so publicly" (DOMAIN.md). Nothing else: no caps,
     no figures, no people."""
-    site = get_object_or_404(public_sites().select_related("organisation", "municipality"), pk=pk)
+    site = get_object_or_404(
+        access.public_sites().select_related("organisation", "municipality"), pk=pk
+    )
     today = timezone.localdate()
     listed = (
         Offering.objects.filter(site=site)

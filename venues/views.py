@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from kaikukanta import access
 from kaikukanta.access import Can
+from kaikukanta.http import posted
 from venues import services
 from venues.forms import ChecklistForm, InviteForm
 from venues.models import Area, Checklist, Membership, Organisation, Site
@@ -114,7 +115,7 @@ def site_page(request: HttpRequest, pk: int) -> HttpResponse:
 def checklist_edit(request: HttpRequest, pk: int) -> HttpResponse:
     site = access.site_or_404(request.user, pk, Can.MANAGE_VENUE)
     checklist = Checklist.objects.filter(site=site).first() or Checklist(site=site)
-    form = ChecklistForm(request.POST or None, instance=checklist)
+    form = ChecklistForm(posted(request), instance=checklist)
     if request.method == "POST" and form.is_valid():
         services.save_checklist(form=form, site=site, changed_by=request.user)
         messages.success(request, _("The checklist was saved."))
@@ -138,7 +139,7 @@ def invite(request: HttpRequest) -> HttpResponse:
     roles = access.invitable_roles(request.user, site)
     if not roles:
         raise Http404
-    form = InviteForm(request.POST or None, roles=roles)
+    form = InviteForm(posted(request), roles=roles)
     if request.method == "POST" and form.is_valid():
         membership = services.invite(
             email=form.cleaned_data["email"],

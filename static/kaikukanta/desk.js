@@ -265,4 +265,9 @@
     // Escape closes the dialog (the browser's own "cancel"); the camera stops with it.
     dialog.addEventListener("close", stopCamera);
   }
+
+  // The service worker keeps the offline page ready before the network fails.
+  if (desk.dataset.swUrl && navigator.serviceWorker) {
+    navigator.serviceWorker.register(desk.dataset.swUrl).catch(function () {});
+  }
 })();

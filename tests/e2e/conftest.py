@@ -30,3 +30,10 @@ def browser_type_launch_args(browser_type_launch_args):
             pytrace=False,
         )
     return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    """Reduced motion: Bootstrap then skips its colour transitions, so axe never
+    measures a button halfway through one (a flaky contrast failure under load)."""
+    return {**browser_context_args, "reduced_motion": "reduce"}

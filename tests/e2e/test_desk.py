@@ -202,7 +202,7 @@ def test_axe_finds_no_wcag_21_aa_violation_in_the_desks_states(
 
     page.goto(f"{live_server.url}/desk/?card={card.card_id}")  # a second scan, without script
     page.keyboard.press("Enter")
-    expect(page.locator("#desk-alert")).to_contain_text("already recorded")
+    expect(page.locator("#desk-alert")).to_contain_text("already has a use")
     _axe(page, "refusal of a record")
     assert "/desk/record/" not in page.url  # a reload shows the desk, not a 405
 

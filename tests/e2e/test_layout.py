@@ -9,6 +9,7 @@ from playwright.sync_api import Page
 
 from tests.e2e.axe import axe_violations, describe
 from tests.e2e.session import log_in
+from tests.e2e.watch import Visit
 
 pytestmark = pytest.mark.e2e
 
@@ -24,46 +25,11 @@ PAGES = [
     "outsider",
 ]
 
-# Collects the CSP violations the page reports; added before any page script
-# runs (through the DevTools protocol, so the policy does not block it).
-CSP_LISTENER = """
-window.__cspViolations = [];
-document.addEventListener("securitypolicyviolation", (event) => {
-  window.__cspViolations.push(`${event.violatedDirective} blocked ${event.blockedURI}`);
-});
-"""
-
 
 @pytest.fixture
 def browser_context_args(browser_context_args):
     """A Finnish reader's browser (Accept-Language: fi), as most users have."""
     return {**browser_context_args, "locale": "fi-FI"}
-
-
-class Visit:
-    """A browser page watched for console errors, page errors and CSP violations."""
-
-    def __init__(self, page: Page, base_url: str):
-        self.page = page
-        self.base_url = base_url
-        self.errors: list[str] = []
-        page.add_init_script(CSP_LISTENER)
-        page.on("console", self._console)
-        page.on("pageerror", lambda error: self.errors.append(f"page error: {error}"))
-
-    def _console(self, message) -> None:
-        if message.type == "error":
-            self.errors.append(f"console error: {message.text} ({message.location['url']})")
-
-    def problems(self) -> list[str]:
-        csp = self.page.evaluate("() => window.__cspViolations || []")
-        return self.errors + [f"CSP violation: {violation}" for violation in csp]
-
-    def root_font_size(self) -> str:
-        return self.page.evaluate("() => getComputedStyle(document.documentElement).fontSize")
-
-    def html_lang(self) -> str | None:
-        return self.page.locator("html").get_attribute("lang")
 
 
 def pressed(page: Page, size: str) -> bool:

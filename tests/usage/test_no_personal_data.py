@@ -147,6 +147,11 @@ def _model(form_class: type[forms.BaseForm]):
     return getattr(getattr(form_class, "_meta", None), "model", None)
 
 
+def _about_a_company(form_class: type[forms.BaseForm]) -> bool:
+    model = _model(form_class)
+    return model is not None and model.__name__ in NOT_ABOUT_CARDHOLDERS
+
+
 def _fields(form_class: type[forms.BaseForm]) -> set[str]:
     names = set(form_class.base_fields)
     meta = getattr(form_class, "_meta", None)
@@ -161,7 +166,9 @@ def test_no_form_of_the_project_has_a_field_for_a_cardholders_personal_data():
     assert {"CardRegisterForm", "PersonalBackgroundForm", "InviteForm"} <= seen
     for form_class in form_classes:
         model = _model(form_class)
-        if model is not None and model._meta.app_label == STAFF_APP:
+        if (model is not None and model._meta.app_label == STAFF_APP) or _about_a_company(
+            form_class
+        ):
             continue
         allowed = STAFF_FORM_FIELDS.get((form_class.__module__, form_class.__name__), set())
         for name in _fields(form_class) - allowed:
@@ -172,8 +179,9 @@ def test_no_form_of_the_register_asks_for_personal_data_even_in_staff_words():
     # Register forms may not even reuse the staff allowances (a name, an email).
     for form_class in _project_forms():
         model = _model(form_class)
-        of_register = form_class.__module__.startswith("usage") or (
-            model is not None and model._meta.app_label == "usage"
+        of_register = not _about_a_company(form_class) and (
+            form_class.__module__.startswith("usage")
+            or (model is not None and model._meta.app_label == "usage")
         )
         if of_register:
             assert not any(is_personal(name) for name in _fields(form_class)), form_class

@@ -3,7 +3,7 @@
 import datetime
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from kaikukanta.models import AuditEntry
 from tests.factories import CardFactory, OfferingFactory
@@ -201,7 +201,8 @@ def test_it_refuses_when_the_cap_would_be_exceeded_and_says_how_many_places_rema
 
     assert error.code == "cap_reached"
     assert error.remaining == 2
-    assert "2 places are left" in error.message
+    with translation.override("en"):
+        assert "2 places are left" in error.message
     assert record(net, card, capped, children=1).created  # 2 tickets fit exactly
 
 
@@ -300,3 +301,21 @@ def test_a_void_needs_a_reason(net, show, card):
     use = record(net, card, show).redemption
     with pytest.raises(ValueError):
         services.void_redemption(redemption=use, reason="  ", voided_by=net.cashier)
+
+
+def test_the_void_reason_stays_on_the_use_and_is_not_copied_into_the_audit(net, show, card):
+    use = record(net, card, show).redemption
+    services.void_redemption(redemption=use, reason="typed by staff", voided_by=net.cashier)
+    entry = AuditEntry.objects.get(action="redemption.voided")
+    assert "typed by staff" not in str(entry.data)
+
+
+# --- The card register -----------------------------------------------------------
+
+
+def test_renewing_twice_on_one_day_adds_one_period(net):
+    card = CardFactory(issued_by=net.dist_a, issued_on=TODAY() - datetime.timedelta(days=300))
+    services.renew_card(card=card, site=net.dist_a, renewed_by=net.distributor)
+    services.renew_card(card=card, site=net.dist_a, renewed_by=net.distributor)
+    assert card.periods.count() == 2
+    assert AuditEntry.objects.filter(action="card.renewed").count() == 1

@@ -55,7 +55,8 @@ def test_the_coordinator_sees_missing_items_and_overdue_instruction(net, client_
     overdue = (timezone.localdate() - datetime.timedelta(days=400)).isoformat()
     fill(client_for("coordinator"), net.venue_a2, staff_instructed_on=overdue, free_cloakroom="")
 
-    page = client_for("coordinator").get(reverse("venues:area", args=[net.area_a.pk]))
+    coordinator = client_for("coordinator")
+    page = coordinator.get(reverse("venues:area", args=[net.area_a.pk]), HTTP_ACCEPT_LANGUAGE="en")
 
     rows = {row["site"].name: row for row in page.context["checklist_rows"]}
     assert not rows["Venue A"]["missing"] and not rows["Venue A"]["overdue"]

@@ -64,3 +64,24 @@ def test_scale_bulk_creates_uses_that_obey_the_rules_and_tops_up_on_a_second_run
 
     call_command("seed_demo", "--scale", "800")
     assert scaled.count() == 800
+
+
+def test_seed_demo_creates_the_demo_broker_whose_token_works_as_docs_api_md_says(capsys):
+    from rest_framework.test import APIClient
+
+    from usage.demo import DEMO_BROKER_TOKEN
+
+    call_command("seed_demo")
+    call_command("seed_demo")  # the same token again, not a second one
+
+    assert DEMO_BROKER_TOKEN in capsys.readouterr().out
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {DEMO_BROKER_TOKEN}")
+    sites = client.get("/api/v1/sites").json()
+    assert [s["name"] for s in sites] == [
+        "Kalevan uimahalli",
+        "Sampola",
+        "Tampereen Teatteri, päänäyttämö",
+        "Vapriikki",
+    ]
+    assert client.get("/api/v1/cards/TRE-1000").json()["valid"] is True

@@ -6,7 +6,13 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import translation
 
-from usage.demo import seed_demo_usage, seed_scale
+from usage.demo import (
+    DEMO_BROKER_NAME,
+    DEMO_BROKER_TOKEN,
+    seed_demo_broker,
+    seed_demo_usage,
+    seed_scale,
+)
 from venues.demo import DEMO_PASSWORD, demo_logins, seed_network
 
 
@@ -28,6 +34,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             net = seed_network()
             cards = seed_demo_usage(net)
+            broker = seed_demo_broker(net)
         if scale:
             started = time.monotonic()
             created = seed_scale(scale, progress=self.stdout.write)
@@ -52,3 +59,10 @@ class Command(BaseCommand):
             "  Try also: the show 'Iltapäivänäytös (lähes täynnä)' today has one place left,\n"
             "  and children are refused on the course at Sampola."
         )
+        self.stdout.write(
+            f"\nBroker API (http://127.0.0.1:8000/api/v1/docs/, docs/api.md): the demo broker "
+            f"{DEMO_BROKER_NAME} records at"
+        )
+        for site in broker.sites.order_by("name"):
+            self.stdout.write(f"  site {site.pk:<4} {site.name}")
+        self.stdout.write(f"  Its token (demo only): {DEMO_BROKER_TOKEN}")
