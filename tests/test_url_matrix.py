@@ -540,7 +540,13 @@ ROUTES.update(
                 {"anonymous": LOGIN, "national_admin": 200},
             ),
         ]
-        for name in ("offline", "offline_table", "offline_form", "import_upload", "import_entry")
+        for name in (
+            "offline_sheets",
+            "offline_table",
+            "offline_form",
+            "import_upload",
+            "import_entry",
+        )
     }
 )
 ROUTES.update(

@@ -6,7 +6,7 @@ from django.urls import path
 from usage import import_views as views
 
 urlpatterns = [
-    path("sites/<int:site_id>/offline/", views.offline, name="offline"),
+    path("sites/<int:site_id>/offline/", views.offline_sheets, name="offline_sheets"),
     path("sites/<int:site_id>/offline/table.xlsx", views.offline_table, name="offline_table"),
     path("sites/<int:site_id>/offline/form.pdf", views.offline_form, name="offline_form"),
     path("sites/<int:site_id>/imports/new/", views.import_upload, name="import_upload"),

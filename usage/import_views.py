@@ -90,7 +90,7 @@ def _offline_page(request, site, *, period_form=None, upload_form=None, status=2
 
 @login_required
 @require_GET
-def offline(request: HttpRequest, site_id: int) -> HttpResponse:
+def offline_sheets(request: HttpRequest, site_id: int) -> HttpResponse:
     return _offline_page(request, _site(request, site_id))
 
 
@@ -220,7 +220,7 @@ def import_columns(request: HttpRequest, pk: int) -> HttpResponse:
     except FileRefused as refused:
         imports.discard_batch(batch)
         messages.error(request, refused.message)
-        return redirect("usage:offline", site.pk)
+        return redirect("usage:offline_sheets", site.pk)
     form = ColumnsForm(
         request.POST or None,
         headers=located.headers,
@@ -499,4 +499,4 @@ def import_discard(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("usage:import_batch", batch.pk)
     imports.discard_batch(batch)
     messages.success(request, _("The import was discarded. Nothing of it was recorded."))
-    return redirect(reverse("usage:offline", args=[site.pk]))
+    return redirect(reverse("usage:offline_sheets", args=[site.pk]))

@@ -283,7 +283,8 @@ def _write_instructions(ws, site, start, end, offerings, columns) -> None:
             _(
                 "Use it only when Kaikukanta cannot be reached. Write one use of a card "
                 "per row on the sheet “%(sheet)s”, and import the table into Kaikukanta "
-                "as soon as the network is back (the site's page → Offline use)."
+                "as soon as the network is back (the site's page → The Excel table, the "
+                "paper form and imports)."
             )
             % {"sheet": _("Uses")},
             False,

@@ -1,4 +1,4 @@
-"""Offline use in a real browser: the paper form typed in with the keyboard
+"""The offline fallback in a real browser: the paper form typed in with the keyboard
 alone (type, Tab, Enter for a new row, Ctrl+Enter to check), the same grid
 without JavaScript, and axe-core finding no WCAG 2.1 AA violation on the
 offline pages."""

@@ -27,6 +27,12 @@ from usage.import_files import MAX_UPLOAD_BYTES, FileRefused, open_upload
 from usage.models import Redemption
 
 
+@pytest.fixture(autouse=True)
+def english(settings):
+    """The pages and the table in English, the source language, whatever the catalogs say."""
+    settings.LANGUAGE_CODE = "en"
+
+
 @pytest.fixture
 def world(net):
     return scene(net)

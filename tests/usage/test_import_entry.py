@@ -13,6 +13,12 @@ from usage.models import ImportBatch, Redemption
 from usage.offline_table import offering_code
 
 
+@pytest.fixture(autouse=True)
+def english(settings):
+    """The pages and the table in English, the source language, whatever the catalogs say."""
+    settings.LANGUAGE_CODE = "en"
+
+
 @pytest.fixture
 def world(net):
     return scene(net)

@@ -29,6 +29,12 @@ from usage.models import ImportBatch, Redemption
 from usage.services import record_redemption
 
 
+@pytest.fixture(autouse=True)
+def english(settings):
+    """The pages and the table in English, the source language, whatever the catalogs say."""
+    settings.LANGUAGE_CODE = "en"
+
+
 @pytest.fixture
 def world(net):
     return scene(net)
@@ -482,3 +488,16 @@ def test_a_table_downloaded_in_any_language_is_imported_by_its_headers(
     batch = batch_of(upload(contact, net.venue_a, filled))
     assert [o["status"] for o in batch.outcomes] == ["recorded"]
     assert {"code": "notes_ignored", "header": "Omat merkinnät"} in batch.notices
+
+
+@pytest.mark.parametrize("language", ["fi", "sv", "en"])
+def test_the_table_downloaded_in_each_language_of_the_site_is_imported(
+    net, world, client_for, settings, language
+):
+    settings.LANGUAGE_CODE = language
+    contact = client_for("venue_contact")
+    table = download_table(contact, net.venue_a)
+    label = labels_in(table)[world.show.pk]
+    filled = fill_table(table, [(days_ago(3), label, world.cards[0].card_id, 1, "x")])
+    batch = batch_of(upload(contact, net.venue_a, filled))
+    assert [o["status"] for o in batch.outcomes] == ["recorded"]

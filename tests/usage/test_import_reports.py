@@ -19,6 +19,13 @@ from tests.usage.offline_helpers import (
 )
 from usage.models import ImportBatch, Redemption, SiteColumnMapping
 
+
+@pytest.fixture(autouse=True)
+def english(settings):
+    """The pages and the table in English, the source language, whatever the catalogs say."""
+    settings.LANGUAGE_CODE = "en"
+
+
 REPORT_HEADERS = [
     "Tilausnro",
     "Tapahtuman pvm",

@@ -20,6 +20,12 @@ from usage.offline_table import (
 from venues.models import Offering
 
 
+@pytest.fixture(autouse=True)
+def english(settings):
+    """The pages and the table in English, the source language, whatever the catalogs say."""
+    settings.LANGUAGE_CODE = "en"
+
+
 def test_the_table_has_instructions_the_table_and_hidden_offering_keys(net, client_for):
     world = scene(net)
     wb = load_workbook(io.BytesIO(download_table(client_for("venue_contact"), net.venue_a)))
@@ -109,7 +115,9 @@ def test_a_bad_period_is_explained_on_the_page(net, client_for):
     assert response.status_code == 200
 
 
-@pytest.mark.parametrize("name", ["usage:offline_table", "usage:offline_form", "usage:offline"])
+@pytest.mark.parametrize(
+    "name", ["usage:offline_table", "usage:offline_form", "usage:offline_sheets"]
+)
 @pytest.mark.parametrize(
     ("persona", "site", "status"),
     [
@@ -130,7 +138,7 @@ def test_only_the_sites_manager_downloads(net, client, name, persona, site, stat
 
 def test_the_site_page_links_to_offline_use_for_its_managers_only(net, client_for):
     url = reverse("venues:site", args=[net.venue_a.pk])
-    link = reverse("usage:offline", args=[net.venue_a.pk]).encode()
+    link = reverse("usage:offline_sheets", args=[net.venue_a.pk]).encode()
     assert link in client_for("venue_contact").get(url).content
     assert link in client_for("coordinator").get(url).content
     assert link not in client_for("cashier").get(url).content
