@@ -63,8 +63,9 @@ def _batch(request: HttpRequest, pk: int) -> tuple[ImportBatch, Site]:
     return batch, _site(request, batch.site_id)
 
 
-def _period(request: HttpRequest):
-    """The period asked for in the query (the default one when none is)."""
+def _period(request: HttpRequest) -> tuple[PeriodForm, tuple[datetime.date, datetime.date] | None]:
+    """The period asked for in the query (the default one when none is);
+    None when the query's period is not valid."""
     start, end = default_period()
     if "start" not in request.GET and "end" not in request.GET:
         return PeriodForm(initial={"start": start, "end": end}), (start, end)
@@ -74,18 +75,16 @@ def _period(request: HttpRequest):
     return form, None
 
 
-def _offline_page(request, site, *, period_form=None, upload_form=None, status=200):
-    period_form = period_form or _period(request)[0]
+def _offline_page(
+    request: HttpRequest, site: Site, period_form: PeriodForm | None = None
+) -> HttpResponse:
     context = {
         "site": site,
-        "period_form": period_form,
-        "upload_form": upload_form or UploadForm(),
-        "batches": ImportBatch.objects.filter(site=site).select_related(
-            "uploaded_by", "confirmed_by"
-        )[:20],
-        "max_mb": MAX_UPLOAD_BYTES // (1024 * 1024),
+        "period_form": period_form or _period(request)[0],
+        "upload_form": UploadForm(),
+        "batches": ImportBatch.objects.filter(site=site).select_related("uploaded_by")[:20],
     }
-    return render(request, "usage/imports/offline.html", context, status=status)
+    return render(request, "usage/imports/offline.html", context)
 
 
 @login_required
