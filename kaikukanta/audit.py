@@ -24,6 +24,7 @@ ACTION_LABELS: dict[str, Any] = {
     "membership.removed": _("person's access removed"),
     "broker_token.created": _("broker's API token created"),
     "broker_token.revoked": _("broker's API token revoked"),
+    "import.confirmed": _("offline uses imported"),
 }
 
 

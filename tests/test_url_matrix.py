@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from tests.conftest import PERSONAS
 from tests.factories import CardFactory, OfferingFactory
+from tests.usage.offline_helpers import matrix_batch
 from usage import services
 from usage.models import Redemption
 from usage.services import record_redemption
@@ -512,6 +513,74 @@ def _use_url(n, site, under=None) -> str:
     ).redemption
     return reverse("usage:use_void", args=[(under or site).pk, use.pk])
 
+
+# Offline use: the Excel table, the paper form and imports (issue 5). Only those
+# who manage the venue site: its contact person, the area's coordinator, Kaikukeskus.
+_MANAGERS_OF_VENUE_A = {
+    "anonymous": LOGIN,
+    "venue_contact": 200,
+    "coordinator": 200,
+    "national_admin": 200,
+}
+_MANAGERS_REDIRECT = {
+    "anonymous": LOGIN,
+    "venue_contact": REDIRECT,
+    "coordinator": REDIRECT,
+    "national_admin": REDIRECT,
+}
+ROUTES.update(
+    {
+        f"usage:{name}": [
+            Case(
+                lambda n, name=name: reverse(f"usage:{name}", args=[n.venue_a.pk]),
+                _MANAGERS_OF_VENUE_A,
+            ),
+            Case(
+                lambda n, name=name: reverse(f"usage:{name}", args=[n.venue_b.pk]),
+                {"anonymous": LOGIN, "national_admin": 200},
+            ),
+        ]
+        for name in (
+            "offline_sheets",
+            "offline_table",
+            "offline_form",
+            "import_upload",
+            "import_entry",
+        )
+    }
+)
+ROUTES.update(
+    {
+        "usage:import_batch": [
+            Case(
+                lambda n: reverse("usage:import_batch", args=[matrix_batch(n).pk]),
+                _MANAGERS_OF_VENUE_A,
+            )
+        ],
+        "usage:import_columns": [
+            Case(
+                lambda n: reverse(
+                    "usage:import_columns", args=[matrix_batch(n, waiting_for_columns=True).pk]
+                ),
+                _MANAGERS_OF_VENUE_A,
+            )
+        ],
+        "usage:import_confirm": [
+            Case(
+                lambda n: reverse("usage:import_confirm", args=[matrix_batch(n).pk]),
+                _MANAGERS_REDIRECT,
+                method="post",
+            )
+        ],
+        "usage:import_discard": [
+            Case(
+                lambda n: reverse("usage:import_discard", args=[matrix_batch(n).pk]),
+                _MANAGERS_REDIRECT,
+                method="post",
+            )
+        ],
+    }
+)
 
 # URL names that are not pages of their own.
 NOT_PAGES = {"django.views.static.serve"}

@@ -396,3 +396,123 @@ class Redemption(models.Model):
     @property
     def is_voided(self) -> bool:
         return self.voided_at is not None
+
+
+# ---------------------------------------------------------------------------
+# Offline sheets on their way into the register
+# ---------------------------------------------------------------------------
+
+
+class ImportBatch(models.Model):
+    """One offline sheet on its way into the register: an uploaded Excel table,
+    CSV or ticketing system's sales report, or a paper form typed in.
+
+    Nothing is recorded until the contact person confirms the preview; then
+    every row goes through `record_redemption` in one transaction. The rows
+    keep only what is recorded (date, offering, card ID, children): never the
+    notes column or a report's other columns. The uploaded file itself is kept
+    only while its columns are being chosen, and emptied as soon as the rows
+    are read. Unconfirmed batches are deleted after `PENDING_DAYS`."""
+
+    PENDING_DAYS = 2
+
+    class Status(models.TextChoices):
+        MAPPING = "mapping", _("waiting for the columns to be chosen")
+        PREVIEW = "preview", _("waiting for confirmation")
+        CONFIRMED = "confirmed", _("confirmed")
+
+    class Format(models.TextChoices):
+        XLSX = "xlsx", _("Excel workbook")
+        CSV = "csv", _("CSV file")
+        ENTRY = "entry", _("typed in from a paper form")
+
+    site = models.ForeignKey(
+        Site, on_delete=models.CASCADE, related_name="import_batches", verbose_name=_("site")
+    )
+    channel = models.CharField(_("channel"), max_length=10, choices=Redemption.Channel.choices)
+    file_format = models.CharField(_("format"), max_length=10, choices=Format.choices)
+    filename = models.CharField(_("file name"), max_length=255, blank=True)
+    file_size = models.PositiveIntegerField(_("file size"), default=0)
+    # The upload, only while the columns are being chosen (DESIGN.md: no local disk).
+    content = models.BinaryField(default=b"", blank=True, editable=False)
+    sheet = models.CharField(_("sheet"), max_length=100, blank=True)
+    header_row = models.PositiveIntegerField(_("header row"), default=0)
+    headers = models.JSONField(_("column headers"), default=list, blank=True)
+    mapping = models.JSONField(_("column mapping"), default=dict, blank=True)
+    rows = models.JSONField(_("rows"), default=list, blank=True)
+    notices = models.JSONField(_("notices"), default=list, blank=True)
+    outcomes = models.JSONField(_("outcome of each row"), default=list, blank=True)
+    counts = models.JSONField(_("counts"), default=dict, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.MAPPING
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("uploaded by"),
+    )
+    created_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+    previewed_at = models.DateTimeField(_("checked"), null=True, blank=True)
+    confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("confirmed by"),
+    )
+
+    class Meta:
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["site", "-created_at"], name="importbatch_site_created")]
+        constraints = [
+            models.CheckConstraint(
+                name="importbatch_channel_is_offline",
+                condition=Q(channel__in=["import", "paper"]),
+            ),
+            models.CheckConstraint(
+                name="importbatch_confirmed_has_a_time",
+                condition=~Q(status="confirmed") | Q(confirmed_at__isnull=False),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.filename or self.get_file_format_display()} ({self.site})"
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.status == self.Status.CONFIRMED
+
+
+class SiteColumnMapping(models.Model):
+    """The columns of a ticketing system's sales report, as the site's contact
+    person or coordinator last chose them: the next report with the same
+    headers is read without asking again."""
+
+    site = models.OneToOneField(
+        Site, on_delete=models.CASCADE, related_name="column_mapping", verbose_name=_("site")
+    )
+    # field → the header text of the report's column, normalised ("" = not in the file)
+    columns = models.JSONField(_("columns"), default=dict)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("updated by"),
+    )
+
+    class Meta:
+        verbose_name = _("remembered column mapping")
+        verbose_name_plural = _("remembered column mappings")
+
+    def __str__(self) -> str:
+        return str(self.site)

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from usage import desk_views, offline, uses, views
+from usage.import_urls import urlpatterns as import_urlpatterns
 
 app_name = "usage"
 urlpatterns = [
@@ -27,3 +28,4 @@ urlpatterns = [
     path("sites/<int:site_id>/uses/", uses.uses, name="uses"),
     path("sites/<int:site_id>/uses/<int:pk>/void/", uses.use_void, name="use_void"),
 ]
+urlpatterns += import_urlpatterns

@@ -40,6 +40,12 @@ DATA_LABELS: dict[str, Any] = {
     "role": gettext_lazy("role"),
     "user_id": gettext_lazy("person (ID)"),
     "new_account": gettext_lazy("new account"),
+    # An import's counts (usage.imports.confirm_batch).
+    "format": gettext_lazy("format"),
+    "recorded": gettext_lazy("recorded"),
+    "already": gettext_lazy("already in the register"),
+    "refused": gettext_lazy("not recorded"),
+    "total": gettext_lazy("rows"),
 }
 
 

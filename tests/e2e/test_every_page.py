@@ -17,7 +17,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 # Pages that are not HTML for people (health check, JSON, downloads) or that
 # other browser tests cover in their several states.
-NOT_PAGES = {"healthz", "api:schema"}
+NOT_PAGES = {"healthz", "api:schema", "usage:offline_table", "usage:offline_form"}
 
 
 def _pages() -> list:

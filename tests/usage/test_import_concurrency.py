@@ -1,0 +1,87 @@
+"""Confirming imports at the same moment, with truly parallel database
+connections (PostgreSQL): a double click or two people confirming one batch
+record it once, and two files with the same rows confirmed at once count
+each use once."""
+
+import threading
+from collections import Counter
+
+import pytest
+from django.db import connection, connections
+
+from kaikukanta.models import AuditEntry
+from tests.usage.offline_helpers import csv_bytes, days_ago, scene
+from usage import imports
+from usage.models import ImportBatch, Redemption
+
+pytestmark = [
+    pytest.mark.postgres_only,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(
+        connection.vendor != "postgresql",
+        reason="Row locks and parallel writers need PostgreSQL; SQLite serialises all writers.",
+    ),
+]
+
+
+def _batch(net, world) -> ImportBatch:
+    rows = [["Date", "Offering", "Card ID"]] + [
+        [days_ago(3).isoformat(), "Hamlet", card.card_id] for card in world.cards
+    ]
+    return imports.start_file_import(
+        site=net.venue_a, user=net.venue_contact, data=csv_bytes(rows), file_name="uses.csv"
+    )
+
+
+def _at_once(*jobs) -> Counter:
+    barrier = threading.Barrier(len(jobs))
+    outcomes: Counter = Counter()
+    lock = threading.Lock()
+
+    def run(job):
+        try:
+            barrier.wait()
+            result = job()
+            outcome = f"recorded {result.counts['recorded']}"
+        except Exception as error:  # any error is a failure of the test
+            outcome = f"error: {error!r}"
+        finally:
+            connections.close_all()
+        with lock:
+            outcomes[outcome] += 1
+
+    threads = [threading.Thread(target=run, args=(job,)) for job in jobs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return outcomes
+
+
+def test_one_batch_confirmed_twice_at_once_is_recorded_once(net):
+    world = scene(net)
+    batch = _batch(net, world)
+
+    def confirm():
+        return imports.confirm_batch(batch=batch, site=net.venue_a, user=net.venue_contact)
+
+    outcomes = _at_once(confirm, confirm)
+
+    assert outcomes == Counter({f"recorded {len(world.cards)}": 2})  # both see the one result
+    assert Redemption.objects.count() == len(world.cards)
+    assert AuditEntry.objects.filter(action="import.confirmed").count() == 1
+
+
+def test_two_files_with_the_same_rows_confirmed_at_once_count_each_use_once(net):
+    world = scene(net)
+    first, second = _batch(net, world), _batch(net, world)
+
+    def confirm(batch):
+        return lambda: imports.confirm_batch(batch=batch, site=net.venue_a, user=net.venue_contact)
+
+    outcomes = _at_once(confirm(first), confirm(second))
+
+    assert sorted(outcomes) == ["recorded 0", f"recorded {len(world.cards)}"]
+    assert Redemption.objects.count() == len(world.cards)
+    already = [b.counts["already"] for b in ImportBatch.objects.all()]
+    assert sorted(already) == [0, len(world.cards)]

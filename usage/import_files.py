@@ -1,0 +1,543 @@
+"""Reading an uploaded offline sheet without trusting it.
+
+An upload is checked before anything parses it: its size, what it is (a zip
+that holds an Excel workbook, a password-protected workbook, an old .xls, an
+OpenDocument file, text, or something else), and for a workbook the zip's
+entries (how many, how much they unpack to, how much they are compressed: a
+zip bomb is refused before a byte is unpacked). Workbooks are read with
+openpyxl in read-only mode, cached values only; a formula without a cached
+value is reported for its row, and merged cells are filled down or reported.
+CSV files may use semicolons or commas (or tabs) and come in UTF-8 with or
+without a byte order mark, UTF-16 or Windows-1252.
+
+Every problem becomes a `FileRefused` with a stable code and a message in
+plain words; nothing here touches the database.
+"""
+
+import csv
+import io
+import logging
+import re
+import zipfile
+import zlib
+from collections.abc import Callable, Generator, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from defusedxml import ElementTree
+from django.utils.translation import gettext_lazy as _
+from openpyxl import load_workbook
+from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
+
+logger = logging.getLogger(__name__)
+
+MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+MAX_ROWS = 10_000
+# Rows read at most, blank ones included (a sheet formatted down to row 1,048,576).
+MAX_SCANNED_ROWS = 100_000
+MAX_COLUMNS = 100
+# What a workbook may unpack to: a 10,000-row table is a few megabytes of XML.
+MAX_UNCOMPRESSED_BYTES = 50 * 1024 * 1024
+MAX_ZIP_ENTRIES = 1000
+MAX_COMPRESSION_RATIO = 100
+RATIO_CHECKED_FROM_BYTES = 1024 * 1024
+HEADER_SCAN_ROWS = 20
+SAMPLE_ROWS = 3
+
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+# Streams of an encrypted OOXML package inside its OLE container (MS-OFFCRYPTO).
+OLE_ENCRYPTION_STREAMS = tuple(
+    name.encode("utf-16-le") for name in ("EncryptedPackage", "EncryptionInfo")
+)
+OTHER_MAGICS = (b"%PDF", b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"\x1f\x8b", b"Rar!", b"7z\xbc\xaf")
+
+FILE_MESSAGES: dict[str, Any] = {
+    "empty": _("The file is empty."),
+    "too_large": _(
+        "The file is larger than 5 MB. Split it into smaller files, or save it again "
+        "without pictures and extra sheets."
+    ),
+    "too_many_rows": _(
+        "The file has more than 10,000 rows of uses. Split it into files of at most "
+        "10,000 rows and import them one by one."
+    ),
+    "not_spreadsheet": _(
+        "This file is not a spreadsheet. Upload the Excel table (.xlsx) or a CSV file "
+        "with the same columns."
+    ),
+    "broken_zip": _(
+        "The file is damaged and cannot be opened. Open it in Excel, save it again as an "
+        "Excel workbook (.xlsx) and upload it again."
+    ),
+    "encrypted": _(
+        "The workbook is protected with a password, so it cannot be read. Open it in Excel, "
+        "remove the password (File → Info → Protect Workbook), save and upload it again."
+    ),
+    "old_excel": _(
+        "This is an old Excel 97–2003 workbook (.xls). Open it in Excel and save it as an "
+        "Excel workbook (.xlsx), then upload that."
+    ),
+    "opendocument": _(
+        "This is an OpenDocument spreadsheet (.ods). Save it as an Excel workbook (.xlsx) "
+        "or as CSV, then upload that."
+    ),
+    "zip_bomb": _(
+        "The file would unpack to far more data than a table of uses can hold, so it was "
+        "not opened. Copy the rows into a new workbook, save and upload that."
+    ),
+    "not_workbook": _(
+        "The file is a zip archive but not an Excel workbook. Upload the Excel table (.xlsx) "
+        "or a CSV file."
+    ),
+    "unreadable": _(
+        "The workbook could not be read. Open it in Excel, save it again as an Excel "
+        "workbook (.xlsx) and upload it again."
+    ),
+    "no_sheet": _("The workbook has no visible sheet with rows."),
+    "no_rows": _("The file has no rows of uses under its headers."),
+    "csv_broken": _(
+        "The CSV file could not be read as a table. Check that its values are separated "
+        "by semicolons or commas, and that quotes are closed."
+    ),
+}
+
+
+class FileRefused(Exception):
+    """The upload cannot be read. Nothing was saved."""
+
+    def __init__(self, code: str):
+        self.code = code
+        super().__init__(code)
+
+    @property
+    def message(self) -> str:
+        return str(FILE_MESSAGES[self.code])
+
+
+@dataclass
+class Located:
+    """Where the rows of an upload are: the sheet, its header row and headers,
+    and a few rows under them for choosing the columns."""
+
+    sheet_name: str
+    header_row: int  # 1-based; 0: no header row
+    headers: list[str]
+    samples: list[list[str]] = field(default_factory=list)
+    ignored_sheets: list[str] = field(default_factory=list)
+
+
+@dataclass
+class RawRow:
+    """One non-blank row under the headers: the values of the chosen columns."""
+
+    number: int  # the row's number in the sheet, as the user sees it
+    values: dict[str, Any]
+    problems: list[dict[str, str]] = field(default_factory=list)
+
+
+@dataclass
+class RowsRead:
+    rows: list[RawRow]
+    notices: list[dict[str, Any]] = field(default_factory=list)
+    key_labels: dict[str, int] = field(default_factory=dict)
+
+
+def cell_text(value: Any) -> str:
+    """A cell as text, for headers and samples: 12.0 → '12', None → ''."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return " ".join(str(value).split())
+
+
+def _is_blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def open_upload(data: bytes, file_name: str = "") -> "SpreadsheetFile":
+    """Check what the upload is and open it for reading, or raise FileRefused."""
+    if not data:
+        raise FileRefused("empty")
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise FileRefused("too_large")
+    if data.startswith(OLE_MAGIC):
+        # Office keeps password-protected .xlsx files in an OLE container, as
+        # it does old .xls workbooks; the stream names tell them apart.
+        if any(name in data for name in OLE_ENCRYPTION_STREAMS):
+            raise FileRefused("encrypted")
+        raise FileRefused("old_excel")
+    if data.startswith(b"PK"):
+        return XlsxFile(data)
+    if data.startswith(OTHER_MAGICS):
+        raise FileRefused("not_spreadsheet")
+    return CsvFile(data)
+
+
+class SpreadsheetFile:
+    file_format = ""
+
+    def locate(self, is_header: Callable[[list[str]], bool]) -> Located:
+        """Find the sheet and the header row: the first row (of the first 20, in
+        the active sheet first) that `is_header` accepts; failing that, the
+        fullest of the first rows of the first sheet with rows."""
+        first: Located | None = None
+        for sheet_name, rows in self._sheets():
+            top = []
+            for number, values in rows:
+                if number > HEADER_SCAN_ROWS:
+                    break
+                top.append((number, values))
+            rows.close()
+            for number, values in top:
+                headers = [cell_text(v) for v in values]
+                if any(headers) and is_header(headers):
+                    return self._located(sheet_name, number, headers)
+            if first is None and top:
+                # No header we know: take the first of the fullest rows (a
+                # report's title lines above its headers have fewer cells).
+                filled = [sum(1 for v in values if not _is_blank(v)) for _n, values in top]
+                if max(filled):
+                    number, values = top[filled.index(max(filled))]
+                    headers = [cell_text(v) for v in values]
+                    first = self._located(sheet_name, number, headers)
+        if first is None:
+            raise FileRefused("no_sheet" if self.file_format == "xlsx" else "no_rows")
+        return first
+
+    def at(self, sheet_name: str, header_row: int) -> Located:
+        """The headers and samples of a known sheet and header row."""
+        if sheet_name not in self.sheet_names():
+            raise FileRefused("no_sheet")
+        rows = self._rows(sheet_name, header_row)
+        values = next(rows, (header_row, ()))[1]
+        rows.close()
+        return self._located(sheet_name, header_row, [cell_text(v) for v in values])
+
+    def _located(self, sheet_name: str, header_row: int, headers: list[str]) -> Located:
+        while headers and not headers[-1]:
+            headers.pop()
+        samples: list[list[str]] = []
+        rows = self._rows(sheet_name, header_row + 1)
+        for number, values in rows:
+            if number > header_row + HEADER_SCAN_ROWS or len(samples) >= SAMPLE_ROWS:
+                break
+            if any(not _is_blank(v) for v in values):
+                samples.append([cell_text(v)[:60] for v in values[: len(headers)]])
+        rows.close()
+        ignored = [name for name in self.sheet_names() if name != sheet_name]
+        return Located(sheet_name, header_row, headers, samples, ignored)
+
+    def sheet_names(self) -> list[str]:
+        return []
+
+    def _sheets(self) -> Iterator[tuple[str, Generator[tuple[int, tuple], None, None]]]:
+        raise NotImplementedError
+
+    def _rows(self, sheet_name: str, first_row: int) -> Generator[tuple[int, tuple], None, None]:
+        raise NotImplementedError
+
+    def read_rows(self, sheet_name: str, header_row: int, columns: dict[str, int]) -> RowsRead:
+        """The non-blank rows under the header, with the values of `columns`
+        (field → 0-based column index). At most MAX_ROWS, or FileRefused."""
+        rows: list[RawRow] = []
+        for number, values in self._rows(sheet_name, header_row + 1):
+            if number - header_row > MAX_SCANNED_ROWS:
+                raise FileRefused("too_many_rows")
+            picked = {
+                name: (values[index] if index < len(values) else None)
+                for name, index in columns.items()
+            }
+            if all(_is_blank(v) for v in picked.values()):
+                continue
+            rows.append(RawRow(number, picked))
+            if len(rows) > MAX_ROWS:
+                raise FileRefused("too_many_rows")
+        return RowsRead(rows)
+
+    def close(self) -> None:
+        pass
+
+
+# ---------------------------------------------------------------------------
+# Excel workbooks
+# ---------------------------------------------------------------------------
+
+_MERGE_REF = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*\bref="([A-Za-z]+[0-9]+):([A-Za-z]+[0-9]+)"')
+_FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _cell(ref: bytes | str) -> tuple[int, int]:
+    """'B5' → (5, 1): the row number and the 0-based column index."""
+    text = ref.decode() if isinstance(ref, bytes) else ref
+    letters, row = coordinate_from_string(text.upper())
+    return row, column_index_from_string(letters) - 1
+
+
+class XlsxFile(SpreadsheetFile):
+    file_format = "xlsx"
+
+    def __init__(self, data: bytes):
+        try:
+            self.zip = zipfile.ZipFile(io.BytesIO(data))
+            infos = self.zip.infolist()
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError):
+            raise FileRefused("broken_zip") from None
+        self._check_entries(infos)
+        names = {info.filename for info in infos}
+        if "[Content_Types].xml" not in names:
+            if "mimetype" in names and b"opendocument" in self._read("mimetype")[:200]:
+                raise FileRefused("opendocument")
+            raise FileRefused("not_workbook")
+        if b"spreadsheetml" not in self._read("[Content_Types].xml"):
+            raise FileRefused("not_workbook")
+        try:
+            self.workbook = load_workbook(
+                io.BytesIO(data), read_only=True, data_only=True, keep_links=False
+            )
+        except FileRefused:
+            raise
+        except (zipfile.BadZipFile, EOFError, zlib.error):
+            raise FileRefused("broken_zip") from None
+        except Exception:
+            logger.info("An uploaded workbook could not be opened", exc_info=True)
+            raise FileRefused("unreadable") from None
+
+    @staticmethod
+    def _check_entries(infos: list[zipfile.ZipInfo]) -> None:
+        """Refuse a zip bomb from its directory, before unpacking anything.
+        (Python's zipfile never unpacks more than an entry's declared size.)"""
+        if len(infos) > MAX_ZIP_ENTRIES:
+            raise FileRefused("zip_bomb")
+        if sum(info.file_size for info in infos) > MAX_UNCOMPRESSED_BYTES:
+            raise FileRefused("zip_bomb")
+        for info in infos:
+            if info.flag_bits & 0x1:
+                raise FileRefused("encrypted")
+            if info.file_size > RATIO_CHECKED_FROM_BYTES and (
+                info.compress_size == 0
+                or info.file_size / info.compress_size > MAX_COMPRESSION_RATIO
+            ):
+                raise FileRefused("zip_bomb")
+
+    def _read(self, name: str) -> bytes:
+        try:
+            return self.zip.read(name)
+        except (zipfile.BadZipFile, EOFError, zlib.error, KeyError, OSError):
+            raise FileRefused("broken_zip") from None
+
+    def _visible(self) -> list:
+        sheets = [
+            ws
+            for ws in self.workbook.worksheets
+            if ws.sheet_state == "visible" and hasattr(ws, "iter_rows")
+        ]
+        try:
+            active = self.workbook.active
+        except (IndexError, AttributeError):
+            active = None
+        if active in sheets:
+            sheets.remove(active)
+            sheets.insert(0, active)
+        return sheets
+
+    def sheet_names(self) -> list[str]:
+        return [ws.title for ws in self._visible()]
+
+    def _sheets(self):
+        for ws in self._visible():
+            yield ws.title, self._rows(ws.title, 1)
+
+    def _rows(self, sheet_name: str, first_row: int) -> Generator[tuple[int, tuple], None, None]:
+        ws = self.workbook[sheet_name]
+        ws.reset_dimensions()  # some writers record a wrong size; read what is there
+        try:
+            yield from enumerate(
+                ws.iter_rows(min_row=first_row, max_col=MAX_COLUMNS, values_only=True),
+                start=first_row,
+            )
+        except FileRefused:
+            raise
+        except (zipfile.BadZipFile, EOFError, zlib.error):
+            raise FileRefused("broken_zip") from None
+        except Exception:
+            logger.info("An uploaded workbook could not be read", exc_info=True)
+            raise FileRefused("unreadable") from None
+
+    def read_rows(self, sheet_name: str, header_row: int, columns: dict[str, int]) -> RowsRead:
+        ws = self.workbook[sheet_name]
+        merges, formulas = self._scan(ws._worksheet_path)
+        by_index = {index: name for name, index in columns.items()}
+        notices: list[dict[str, Any]] = []
+
+        # Merged cells under the header: a range within one column (a date
+        # written once for several rows) is filled down; a range across columns
+        # cannot be read as one row's values and is reported for its rows.
+        fill: dict[tuple[int, int], tuple[int, int]] = {}
+        across: dict[int, str] = {}
+        filled_refs: list[str] = []
+        for (top, left), (bottom, right), ref in merges:
+            if bottom <= header_row or not any(left <= i <= right for i in by_index):
+                continue
+            if left == right and top > header_row:
+                for row in range(top + 1, bottom + 1):
+                    fill[(row, left)] = (top, left)
+                filled_refs.append(ref)
+            else:
+                for row in range(max(top, header_row + 1), bottom + 1):
+                    across.setdefault(row, ref)
+        sources = set(fill.values())
+        remembered: dict[tuple[int, int], Any] = {}
+        if filled_refs:
+            notices.append({"code": "merged_filled", "cells": filled_refs[:10]})
+
+        rows: list[RawRow] = []
+        for number, values in self._rows(sheet_name, header_row + 1):
+            if number - header_row > MAX_SCANNED_ROWS:
+                raise FileRefused("too_many_rows")
+            picked = {}
+            problems = []
+            for index, name in by_index.items():
+                value = values[index] if index < len(values) else None
+                if (number, index) in sources:
+                    remembered[(number, index)] = value
+                elif (number, index) in fill:
+                    value = remembered.get(fill[(number, index)])
+                if (number, index) in formulas:
+                    problems.append({"code": "formula_without_value", "column": name})
+                picked[name] = value
+            if number in across:
+                problems.append({"code": "merged_cells", "column": "", "cells": across[number]})
+            if not problems and all(_is_blank(v) for v in picked.values()):
+                continue
+            rows.append(RawRow(number, picked, problems))
+            if len(rows) > MAX_ROWS:
+                raise FileRefused("too_many_rows")
+        return RowsRead(rows, notices, self._key_labels())
+
+    def _scan(self, path: str):
+        """The sheet's merged ranges and its formula cells without a cached
+        value, from the sheet's XML (openpyxl's read-only mode shows neither)."""
+        xml = self._read(path.lstrip("/"))
+        merges = []
+        for first, last in _MERGE_REF.findall(xml):
+            top_left, bottom_right = _cell(first), _cell(last)
+            merges.append((top_left, bottom_right, f"{first.decode()}:{last.decode()}"))
+        formulas: set[tuple[int, int]] = set()
+        if _FORMULA.search(xml):
+            formulas = self._formulas_without_values(xml)
+        return merges, formulas
+
+    @staticmethod
+    def _formulas_without_values(xml: bytes) -> set[tuple[int, int]]:
+        found: set[tuple[int, int]] = set()
+        row_number, column = 0, -1
+        try:
+            for event, elem in ElementTree.iterparse(io.BytesIO(xml), events=("start", "end")):
+                name = _local(elem.tag)
+                if event == "start":
+                    if name == "row":
+                        row_number = int(elem.get("r") or row_number + 1)
+                        column = -1
+                    elif name == "c":
+                        ref = elem.get("r")
+                        column = _cell(ref)[1] if ref else column + 1
+                    continue
+                if name == "c":
+                    children = {_local(child.tag): child for child in elem}
+                    value = children.get("v")
+                    if "f" in children and (value is None or not (value.text or "").strip()):
+                        found.add((row_number, column))
+                    elem.clear()
+                elif name == "row":
+                    elem.clear()
+        except FileRefused:
+            raise
+        except Exception:
+            logger.info("An uploaded sheet's XML could not be read", exc_info=True)
+            raise FileRefused("unreadable") from None
+        return found
+
+    def _key_labels(self) -> dict[str, int]:
+        """The hidden sheet of our own table: dropdown label → offering."""
+        from usage.offline_table import KEYS_SHEET
+
+        if KEYS_SHEET not in self.workbook.sheetnames:
+            return {}
+        labels: dict[str, int] = {}
+        for number, values in self._rows(KEYS_SHEET, 2):
+            if number > 5001:
+                break
+            if len(values) < 2 or _is_blank(values[0]):
+                continue
+            try:
+                labels[" ".join(str(values[0]).split())] = int(values[1])
+            except (TypeError, ValueError):
+                continue
+        return labels
+
+    def close(self) -> None:
+        try:
+            self.workbook.close()
+        finally:
+            self.zip.close()
+
+
+# ---------------------------------------------------------------------------
+# CSV
+# ---------------------------------------------------------------------------
+
+_DELIMITERS = (";", ",", "\t")
+
+
+def _decode(data: bytes) -> str:
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("cp1252")  # Excel's "CSV" on Finnish Windows
+
+
+class CsvFile(SpreadsheetFile):
+    file_format = "csv"
+
+    def __init__(self, data: bytes):
+        try:
+            text = _decode(data)
+        except UnicodeDecodeError:
+            raise FileRefused("not_spreadsheet") from None
+        # Text has no control characters other than tabs and line ends.
+        if re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f]", text[:65536]):
+            raise FileRefused("not_spreadsheet")
+        self.text = text
+        lines = [line for line in text.splitlines()[:HEADER_SCAN_ROWS] if line.strip()]
+        counts = {d: sum(line.count(d) for line in lines) for d in _DELIMITERS}
+        self.delimiter = max(_DELIMITERS, key=lambda d: counts[d])
+        if counts[self.delimiter] == 0:
+            # One column cannot hold a date and a card ID: not a table of uses.
+            raise FileRefused("not_spreadsheet")
+
+    def sheet_names(self) -> list[str]:
+        return [""]
+
+    def _sheets(self):
+        yield "", self._rows("", 1)
+
+    def _rows(self, sheet_name: str, first_row: int) -> Generator[tuple[int, tuple], None, None]:
+        reader = csv.reader(io.StringIO(self.text, newline=""), delimiter=self.delimiter)
+        try:
+            for number, values in enumerate(reader, start=1):
+                if number < first_row:
+                    continue
+                yield number, tuple(v if v.strip() else None for v in values[:MAX_COLUMNS])
+        except csv.Error:
+            raise FileRefused("csv_broken") from None
