@@ -16,7 +16,7 @@ measures, each phase on its own:
   our read     usage.import_files + interpret_rows: the checks, the scan of
                the sheet's XML, every value parsed, offerings resolved
   preview      usage.imports.start_file_import: the read, every row through
-               record_redemption in one transaction rolled back, the batch saved
+               record_redemptions in one transaction rolled back, the batch saved
   confirm      (with --confirm) the same rows recorded for real
 
 Time is wall-clock; memory is the process's peak resident set during the

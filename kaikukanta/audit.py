@@ -28,7 +28,7 @@ ACTION_LABELS: dict[str, Any] = {
 }
 
 
-def log(
+def entry(
     *,
     action: str,
     obj: models.Model,
@@ -38,13 +38,12 @@ def log(
     area: Any = None,
     data: dict[str, Any] | None = None,
 ) -> AuditEntry:
-    """Append one audit entry. `data` holds IDs, counts and codes, never a person."""
-    if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("Audit entries are written inside the transaction of the change.")
+    """An audit entry, not yet saved. `data` holds IDs, counts and codes, never
+    a person."""
     if area is None and site is not None:
         area = site.municipality.area
     user = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
-    return AuditEntry.objects.create(
+    return AuditEntry(
         actor=user,
         actor_label=actor_label,
         action=action,
@@ -54,3 +53,15 @@ def log(
         object_id=str(obj.pk),
         data=data or {},
     )
+
+
+def log(**fields: Any) -> AuditEntry:
+    """Append one audit entry (the arguments of `entry`)."""
+    return log_many([entry(**fields)])[0]
+
+
+def log_many(entries: list[AuditEntry]) -> list[AuditEntry]:
+    """Append audit entries in one insert, inside the change's transaction."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("Audit entries are written inside the transaction of the change.")
+    return AuditEntry.objects.bulk_create(entries)

@@ -9,7 +9,7 @@ one transaction.
    remembered for the site, and reads the rows. A report with foreign headers
    waits for `apply_columns`, which remembers the choice for the site.
 2. The preview is the real thing rolled back: every row goes through
-   `record_redemption` in one transaction that is then rolled back, so rows
+   `record_redemptions` in one transaction that is then rolled back, so rows
    that collide with each other or with a cap are shown exactly as they will
    be recorded. Nothing is saved but the batch.
 3. `confirm_batch` runs the same rows again for real, in one transaction,
@@ -43,7 +43,13 @@ from usage.import_files import (
 )
 from usage.models import ImportBatch, Redemption, SiteColumnMapping
 from usage.offline_table import offering_pk_from_code, offerings_in_period, table_columns
-from usage.services import REFUSAL_MESSAGES, RedemptionRefused, record_redemption
+from usage.services import (
+    REFUSAL_MESSAGES,
+    Recorded,
+    RedemptionRefused,
+    UseRequest,
+    record_redemptions,
+)
 from venues.models import Offering, Site, User
 
 FIELDS = ("date", "offering", "card_id", "children")
@@ -475,47 +481,53 @@ def interpret_rows(
 def _run_rows(
     *, site: Site, channel: str, rows: list[dict[str, Any]], user: User | None
 ) -> tuple[list[dict[str, Any]], dict[str, int]]:
-    """Each row through `record_redemption`, after the fact, in order. The
-    caller holds the transaction (and rolls it back for a preview)."""
+    """The rows through `record_redemptions`, after the fact, in order, in one
+    go. The caller holds the transaction (and rolls it back for a preview)."""
     offerings = Offering.objects.in_bulk(
         {row["offering_id"] for row in rows if row["offering_id"] is not None}
     )
-    outcomes: list[dict[str, Any]] = []
-    row_of_use: dict[int, int] = {}  # a use recorded in this run → its row
-    for row in rows:
+    outcomes: list[dict[str, Any] | None] = [None] * len(rows)
+    to_record: list[tuple[int, UseRequest]] = []
+    for position, row in enumerate(rows):
+        offering = offerings.get(row["offering_id"]) if row["offering_id"] is not None else None
         if row["problems"]:
-            outcomes.append({"status": Outcome.REFUSED, "problems": row["problems"]})
-            continue
-        offering = None
-        if row["offering_id"] is not None:
-            offering = offerings.get(row["offering_id"])
-            if offering is None:
-                problem = {"code": "offering_unknown", "column": "offering"}
-                outcomes.append({"status": Outcome.REFUSED, "problems": [problem]})
-                continue
-        try:
-            result = record_redemption(
+            outcomes[position] = {"status": Outcome.REFUSED, "problems": row["problems"]}
+        elif row["offering_id"] is not None and offering is None:
+            problem = {"code": "offering_unknown", "column": "offering"}
+            outcomes[position] = {"status": Outcome.REFUSED, "problems": [problem]}
+        else:
+            use = UseRequest(
                 card_id=row["card_id"],
-                site=site,
                 offering=offering,
-                channel=channel,
                 used_on=datetime.date.fromisoformat(row["date"]),
                 children=row["children"],
-                recorded_by=user,
-                after_the_fact=True,
             )
-        except RedemptionRefused as refusal:
-            outcomes.append(_refused(refusal, row_of_use))
-            continue
-        use = result.redemption
-        row_of_use[use.pk] = row["n"]
-        outcomes.append({"status": Outcome.OVER_CAP if use.over_cap else Outcome.RECORDED})
+            to_record.append((position, use))
+    results = record_redemptions(
+        site=site,
+        uses=[use for _position, use in to_record],
+        channel=channel,
+        recorded_by=user,
+        after_the_fact=True,
+    )
+    row_of_use = {  # a use recorded in this run → its row
+        result.redemption.pk: rows[position]["n"]
+        for (position, _use), result in zip(to_record, results, strict=True)
+        if isinstance(result, Recorded)
+    }
+    for (position, _use), result in zip(to_record, results, strict=True):
+        if isinstance(result, RedemptionRefused):
+            outcomes[position] = _refused(result, row_of_use)
+        else:
+            status = Outcome.OVER_CAP if result.redemption.over_cap else Outcome.RECORDED
+            outcomes[position] = {"status": status}
+    done = [outcome for outcome in outcomes if outcome is not None]
     counts = {
-        status: sum(1 for o in outcomes if o["status"] == status)
+        status: sum(1 for o in done if o["status"] == status)
         for status in (Outcome.RECORDED, Outcome.OVER_CAP, Outcome.ALREADY, Outcome.REFUSED)
     }
-    counts["total"] = len(outcomes)
-    return outcomes, counts
+    counts["total"] = len(done)
+    return done, counts
 
 
 def _refused(refusal: RedemptionRefused, row_of_use: dict[int, int]) -> dict[str, Any]:

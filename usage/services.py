@@ -10,11 +10,13 @@ channel renders that its own way. Nothing else writes a Redemption.
 import datetime
 import hashlib
 import json
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -119,62 +121,20 @@ def tickets_used(offering: Offering, day: datetime.date) -> int:
     return uses.tickets()
 
 
-def _existing_for_key(idempotency_key: str | None, fingerprint: str) -> Recorded | None:
-    if not idempotency_key:
-        return None
-    earlier = Redemption.objects.filter(idempotency_key=idempotency_key).first()
-    if earlier is None:
-        return None
-    if earlier.request_fingerprint != fingerprint:
-        raise RedemptionRefused("idempotency_mismatch")
-    return Recorded(earlier, created=False)
+@dataclass(frozen=True)
+class UseRequest:
+    """One use to record: a card (as typed, scanned or read from a file) at an
+    offering (None: plain admission) on a day, with children's tickets."""
+
+    card_id: str
+    offering: Offering | None
+    used_on: datetime.date
+    children: int = 0
+    idempotency_key: str | None = None
+    fingerprint: str = ""
 
 
-def _check_offering(site: Site, offering: Offering | None, day: datetime.date) -> None:
-    if offering is None:
-        # Plain admission is for sites that have nothing on offer that day.
-        if Offering.objects.filter(site=site).on(day).exists():
-            raise RedemptionRefused("offering_required")
-        return
-    if offering.site_id != site.pk:
-        raise RedemptionRefused("offering_not_at_site")
-    if offering.excluded:
-        raise RedemptionRefused("offering_excluded")
-    if not offering.is_on(day):
-        raise RedemptionRefused("offering_not_on_date")
-
-
-def _check_card(card: Card, offering: Offering | None, day: datetime.date, children: int) -> None:
-    refusal = card.refusal_on(day)
-    if refusal:
-        raise RedemptionRefused(refusal)
-    if children and offering is not None and offering.kind == Offering.Kind.COURSE:
-        raise RedemptionRefused("children_not_allowed")
-    if children > card.children_allowed:
-        raise RedemptionRefused("too_many_children")
-
-
-def _earlier_use(card: Card, site: Site, offering: Offering | None, day: datetime.date):
-    uses = Redemption.objects.active().filter(card=card)
-    if offering is None:
-        uses = uses.filter(site=site, offering__isnull=True, used_on=day)
-    elif offering.kind == Offering.Kind.COURSE:
-        uses = uses.filter(offering=offering)  # one place per course, whatever the day
-    else:
-        uses = uses.filter(offering=offering, used_on=day)
-    return uses.first()
-
-
-def _lock(queryset, pk):
-    if _lock_rows:
-        queryset = queryset.select_for_update()
-    return queryset.get(pk=pk)
-
-
-def _set_lock_timeout() -> None:
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(f"SET LOCAL lock_timeout = {int(LOCK_TIMEOUT_MS)}")
+Outcome = Recorded | RedemptionRefused
 
 
 def record_redemption(
@@ -197,142 +157,354 @@ def record_redemption(
     site with no offerings that day) on `used_on` (default today).
 
     The caller has already checked that the recorder may record at `site`.
-    The card's state, the offering, the duplicate rule and the cap are checked
-    here, the cap inside one transaction that locks the card's and the
-    offering's rows (in that order, always), so that concurrent cashiers never
-    exceed it. With `after_the_fact` (offline sheets, queues, sales reports) the
-    tickets were already handed out: a use over the cap is recorded and flagged
-    instead of refused. With an `idempotency_key`, a retry returns the first
-    result and records nothing new. A use recorded over the API names its
-    `broker`; `actor_label` says who acted in the audit entry when no person did.
-
+    The rules are those of `record_redemptions`, on the same path.
     Raises RedemptionRefused with a stable code; nothing is recorded then.
     """
-    day = used_on or timezone.localdate()
-    normalised = normalise_card_id(card_id)
-    if not is_valid_card_id(normalised):
-        raise RedemptionRefused("card_id_malformed")
-    if (
-        isinstance(children, bool)
-        or not isinstance(children, int)
-        or not (0 <= children <= MAX_CHILDREN)
-    ):
-        raise RedemptionRefused("children_invalid")
-
-    # Cheap checks first, without locks.
-    known = _existing_for_key(idempotency_key, fingerprint)
-    if known:
-        return known
-    _check_offering(site, offering, day)
-    card = Card.objects.filter(card_id=normalised).first()
-    if card is None:
-        raise RedemptionRefused("card_unknown")
-
+    use = UseRequest(
+        card_id=card_id,
+        offering=offering,
+        used_on=used_on or timezone.localdate(),
+        children=children,
+        idempotency_key=idempotency_key,
+        fingerprint=fingerprint,
+    )
     try:
-        with transaction.atomic():
-            _set_lock_timeout()
-            card = _lock(Card.objects.all(), card.pk)
-            if offering is not None:
-                offering = _lock(Offering.objects.all(), offering.pk)
-            # Under the locks: a concurrent retry with the same key has committed.
-            known = _existing_for_key(idempotency_key, fingerprint)
-            if known:
-                return known
-            _check_card(card, offering, day, children)
-            earlier = _earlier_use(card, site, offering, day)
-            if earlier is not None:
-                raise RedemptionRefused("already_recorded", redemption=earlier)
-            over_cap = _check_cap(offering, day, 1 + children, after_the_fact)
-            redemption = _insert(
-                card=card,
-                site=site,
-                offering=offering,
-                day=day,
-                children=children,
-                channel=channel,
-                recorded_by=recorded_by,
-                broker=broker,
-                over_cap=over_cap,
-                idempotency_key=idempotency_key,
-                fingerprint=fingerprint,
-            )
-            audit.log(
-                action="redemption.recorded",
-                obj=redemption,
-                actor=recorded_by,
-                actor_label=actor_label,
-                site=site,
-                data={
-                    "card_id": card.card_id,
-                    "offering_id": offering.pk if offering else None,
-                    "used_on": day.isoformat(),
-                    "children": children,
-                    "channel": channel,
-                    "over_cap": over_cap,
-                },
-            )
-            return Recorded(redemption, created=True)
-    except IntegrityError:
-        # The database's constraints are the last word: a concurrent request
-        # with the same key, or the same card at the same time, got there first.
-        known = _existing_for_key(idempotency_key, fingerprint)
-        if known:
-            return known
-        raise RedemptionRefused(
-            "already_recorded", redemption=_earlier_use(card, site, offering, day)
-        ) from None
-    except DatabaseError as error:
-        # PostgreSQL's lock_not_available: another recorder held the row too long.
-        if getattr(error.__cause__, "sqlstate", None) == "55P03":
-            raise RedemptionRefused("busy") from None
-        raise
-
-
-def _check_cap(
-    offering: Offering | None, day: datetime.date, tickets: int, after_the_fact: bool
-) -> bool:
-    """Raise cap_reached when the tickets do not fit; return whether the use is
-    recorded over the cap (after the fact only)."""
-    if offering is None or offering.cap is None:
-        return False
-    used = tickets_used(offering, day)
-    if _race_window is not None:
-        _race_window()
-    if used + tickets <= offering.cap:
-        return False
-    if after_the_fact:
-        return True
-    raise RedemptionRefused("cap_reached", remaining=max(offering.cap - used, 0))
-
-
-def _insert(
-    *,
-    card,
-    site,
-    offering,
-    day,
-    children,
-    channel,
-    recorded_by,
-    broker,
-    over_cap,
-    idempotency_key,
-    fingerprint,
-) -> Redemption:
-    with transaction.atomic():  # a savepoint, so a constraint error leaves the outer block usable
-        return Redemption.objects.create(
-            card=card,
+        [outcome] = record_redemptions(
             site=site,
-            offering=offering,
-            used_on=day,
-            children=children,
+            uses=[use],
             channel=channel,
             recorded_by=recorded_by,
             broker=broker,
-            over_cap=over_cap,
-            idempotency_key=idempotency_key or None,
-            request_fingerprint=fingerprint,
+            actor_label=actor_label,
+            after_the_fact=after_the_fact,
         )
+    except IntegrityError:
+        # The database's constraints are the last word: a concurrent request
+        # with the same key got there first (the row locks serialise the rest).
+        known = _known_by_key([use]).get(idempotency_key or "")
+        if known is None:
+            raise RedemptionRefused("already_recorded") from None
+        outcome = _replay(known, use)
+    if isinstance(outcome, RedemptionRefused):
+        raise outcome
+    return outcome
+
+
+def record_redemptions(
+    *,
+    site: Site,
+    uses: Sequence[UseRequest],
+    channel: str,
+    recorded_by: User | None = None,
+    broker: Broker | None = None,
+    actor_label: str = "",
+    after_the_fact: bool = False,
+) -> list[Outcome]:
+    """Record uses at a venue site, in order, as if one after the other: each
+    gets a `Recorded` or the `RedemptionRefused` that says why not.
+
+    The rules of DOMAIN.md: the card is registered, not closed and valid on the
+    day; children within the register's count and none on a course; the
+    offering is the site's, not excluded and on that day (plain admission only
+    where the site has nothing on offer that day); the same card not twice for
+    an offering and day (a course: once); the cap not exceeded. The duplicate
+    rule and the cap are checked inside one transaction that locks the cards'
+    and then the offerings' rows (each by key: always the same order), so
+    concurrent recorders never exceed a cap. With `after_the_fact` (offline
+    sheets, queues, sales reports) the tickets were handed out already: a use
+    over the cap is recorded and flagged instead of refused. A use whose
+    `idempotency_key` was recorded before returns the first result and records
+    nothing new. A use over the API names its `broker`; `actor_label` says who
+    acted in the audit entries when no person did.
+
+    The uses are checked against one read of the earlier uses and the caps and
+    inserted together, so a file of thousands of rows costs a handful of
+    queries, under exactly the rules a single use meets.
+    """
+    outcomes: list[Outcome | None] = [None] * len(uses)
+    pending = _cheap_checks(site, uses, outcomes)
+    if pending:
+        try:
+            with transaction.atomic():
+                _set_lock_timeout()
+                _record_under_locks(
+                    site,
+                    pending,
+                    outcomes,
+                    channel=channel,
+                    recorded_by=recorded_by,
+                    broker=broker,
+                    actor_label=actor_label,
+                    after_the_fact=after_the_fact,
+                )
+        except DatabaseError as error:
+            # PostgreSQL's lock_not_available: another recorder held a row too long.
+            if getattr(error.__cause__, "sqlstate", None) != "55P03":
+                raise
+            for index, _use in pending:
+                outcomes[index] = RedemptionRefused("busy")
+    return outcomes  # type: ignore[return-value]  (every use has its outcome now)
+
+
+def _cheap_checks(
+    site: Site, uses: Sequence[UseRequest], outcomes: list[Outcome | None]
+) -> list[tuple[int, UseRequest]]:
+    """Checks that need no lock — the card ID's form, the child count's, the
+    offering's site — and the results of requests retried with their key.
+    Returns the uses still to record, their card IDs normalised."""
+    pending = []
+    for index, use in enumerate(uses):
+        card_id = normalise_card_id(use.card_id)
+        if not is_valid_card_id(card_id):
+            outcomes[index] = RedemptionRefused("card_id_malformed")
+        elif not _is_child_count(use.children):
+            outcomes[index] = RedemptionRefused("children_invalid")
+        elif use.offering is not None and use.offering.site_id != site.pk:
+            outcomes[index] = RedemptionRefused("offering_not_at_site")
+        else:
+            pending.append((index, replace(use, card_id=card_id)))
+    known = _known_by_key([use for _index, use in pending])
+    for index, use in pending:
+        if use.idempotency_key in known:
+            outcomes[index] = _replay(known[use.idempotency_key], use)
+    return [(index, use) for index, use in pending if outcomes[index] is None]
+
+
+def _is_child_count(children: object) -> bool:
+    return (
+        isinstance(children, int)
+        and not isinstance(children, bool)
+        and 0 <= children <= MAX_CHILDREN
+    )
+
+
+def _known_by_key(uses: Sequence[UseRequest]) -> dict[str, Redemption]:
+    keys = {use.idempotency_key for use in uses if use.idempotency_key}
+    if not keys:
+        return {}
+    return {r.idempotency_key: r for r in Redemption.objects.filter(idempotency_key__in=keys)}
+
+
+def _replay(earlier: Redemption, use: UseRequest) -> Outcome:
+    """A request retried with its idempotency key: the first result, or a
+    refusal when the key now comes with another request."""
+    if earlier.request_fingerprint != use.fingerprint:
+        return RedemptionRefused("idempotency_mismatch")
+    return Recorded(earlier, created=False)
+
+
+def _locked(rows: QuerySet) -> list:
+    """The rows, locked in key order (every recorder takes its locks in the
+    same order, so no two of them ever wait for each other in a circle)."""
+    rows = rows.order_by("pk")
+    if _lock_rows:
+        rows = rows.select_for_update()
+    return list(rows)
+
+
+def _lock(queryset: QuerySet, pk: int):
+    """One row, locked for the rest of the transaction."""
+    [row] = _locked(queryset.filter(pk=pk))
+    return row
+
+
+def _set_lock_timeout() -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"SET LOCAL lock_timeout = {int(LOCK_TIMEOUT_MS)}")
+
+
+def _record_under_locks(
+    site: Site,
+    pending: list[tuple[int, UseRequest]],
+    outcomes: list[Outcome | None],
+    **how: Any,
+) -> None:
+    card_ids = {use.card_id for _i, use in pending}
+    cards = {card.card_id: card for card in _locked(Card.objects.filter(card_id__in=card_ids))}
+    offering_pks = {use.offering.pk for _i, use in pending if use.offering}
+    offerings = {o.pk: o for o in _locked(Offering.objects.filter(pk__in=offering_pks))}
+    # Under the locks: a concurrent retry with the same key has committed.
+    known = _known_by_key([use for _i, use in pending])
+    ledger = _Ledger(site, cards.values(), offerings.values(), [use for _i, use in pending])
+    if _race_window is not None:
+        _race_window()
+    recorded: list[tuple[int, Redemption]] = []
+    for index, use in pending:
+        if use.idempotency_key in known:
+            outcomes[index] = _replay(known[use.idempotency_key], use)
+            continue
+        card = cards.get(use.card_id)
+        offering = offerings.get(use.offering.pk) if use.offering else None
+        try:
+            _check_offering(ledger, offering, use.used_on)
+            if card is None:
+                raise RedemptionRefused("card_unknown")
+            _check_card(card, offering, use.used_on, use.children)
+            earlier = ledger.earlier_use(card, offering, use.used_on)
+            if earlier is not None:
+                raise RedemptionRefused("already_recorded", redemption=earlier)
+            over_cap = ledger.check_cap(offering, use.used_on, 1 + use.children, how)
+        except RedemptionRefused as refusal:
+            outcomes[index] = refusal
+            continue
+        redemption = Redemption(
+            card=card,
+            site=site,
+            offering=offering,
+            used_on=use.used_on,
+            children=use.children,
+            channel=how["channel"],
+            recorded_by=how["recorded_by"],
+            broker=how["broker"],
+            over_cap=over_cap,
+            idempotency_key=use.idempotency_key or None,
+            request_fingerprint=use.fingerprint,
+        )
+        ledger.add(redemption)
+        recorded.append((index, redemption))
+    _insert(site, [redemption for _i, redemption in recorded], how)
+    for index, redemption in recorded:
+        outcomes[index] = Recorded(redemption, created=True)
+
+
+def _check_offering(ledger: "_Ledger", offering: Offering | None, day: datetime.date) -> None:
+    if offering is None:
+        # Plain admission is for sites that have nothing on offer that day.
+        if ledger.site_has_offerings_on(day):
+            raise RedemptionRefused("offering_required")
+        return
+    if offering.excluded:
+        raise RedemptionRefused("offering_excluded")
+    if not offering.is_on(day):
+        raise RedemptionRefused("offering_not_on_date")
+
+
+def _check_card(card: Card, offering: Offering | None, day: datetime.date, children: int) -> None:
+    refusal = card.refusal_on(day)
+    if refusal:
+        raise RedemptionRefused(refusal)
+    if children and offering is not None and offering.kind == Offering.Kind.COURSE:
+        raise RedemptionRefused("children_not_allowed")
+    if children > card.children_allowed:
+        raise RedemptionRefused("too_many_children")
+
+
+class _Ledger:
+    """The earlier uses of the cards and the tickets counted against the caps,
+    read once for a batch and kept up to date as its uses are accepted."""
+
+    def __init__(self, site: Site, cards, offerings, uses: list[UseRequest]):
+        self.site = site
+        self._by_offering_day: dict[tuple, Redemption] = {}
+        self._by_course: dict[tuple, Redemption] = {}
+        self._plain: dict[tuple, Redemption] = {}
+        self._used: dict[tuple, int] = {}
+        self._plain_days: dict[datetime.date, bool] = {}
+        card_pks = [card.pk for card in cards]
+        offering_pks = [offering.pk for offering in offerings]
+        plain_days = {use.used_on for use in uses if use.offering is None}
+        earlier = Redemption.objects.active().filter(card__in=card_pks)
+        earlier = earlier.filter(
+            Q(offering__in=offering_pks)
+            | Q(offering__isnull=True, site=site, used_on__in=plain_days)
+        ).select_related("offering")
+        for redemption in earlier:
+            self._remember(redemption)
+        self._count_caps([o for o in offerings if o.cap is not None], uses)
+
+    def _remember(self, redemption: Redemption) -> None:
+        offering = redemption.offering
+        if offering is None:
+            self._plain[(redemption.card_id, redemption.used_on)] = redemption
+        elif offering.kind == Offering.Kind.COURSE:
+            self._by_course[(redemption.card_id, offering.pk)] = redemption
+        else:
+            key = (redemption.card_id, offering.pk, redemption.used_on)
+            self._by_offering_day[key] = redemption
+
+    def _count_caps(self, capped: list[Offering], uses: list[UseRequest]) -> None:
+        tickets = Count("pk") + Coalesce(Sum("children"), 0)
+        per_offering = [o.pk for o in capped if not o.cap_is_per_day]
+        per_day = [o.pk for o in capped if o.cap_is_per_day]
+        active = Redemption.objects.active().order_by()
+        if per_offering:
+            for row in (
+                active.filter(offering__in=per_offering).values("offering").annotate(t=tickets)
+            ):
+                self._used[(row["offering"], None)] = row["t"]
+        if per_day:
+            days = {use.used_on for use in uses}
+            rows = (
+                active.filter(offering__in=per_day, used_on__in=days)
+                .values("offering", "used_on")
+                .annotate(t=tickets)
+            )
+            for row in rows:
+                self._used[(row["offering"], row["used_on"])] = row["t"]
+
+    @staticmethod
+    def _cap_key(offering: Offering, day: datetime.date) -> tuple:
+        return (offering.pk, day if offering.cap_is_per_day else None)
+
+    def site_has_offerings_on(self, day: datetime.date) -> bool:
+        if day not in self._plain_days:
+            self._plain_days[day] = Offering.objects.filter(site=self.site).on(day).exists()
+        return self._plain_days[day]
+
+    def earlier_use(self, card: Card, offering: Offering | None, day: datetime.date):
+        if offering is None:
+            return self._plain.get((card.pk, day))
+        if offering.kind == Offering.Kind.COURSE:
+            return self._by_course.get((card.pk, offering.pk))
+        return self._by_offering_day.get((card.pk, offering.pk, day))
+
+    def check_cap(
+        self, offering: Offering | None, day: datetime.date, tickets: int, how: dict
+    ) -> bool:
+        """Raise cap_reached when the tickets do not fit; return whether the use
+        is recorded over the cap (after the fact only)."""
+        if offering is None or offering.cap is None:
+            return False
+        used = self._used.get(self._cap_key(offering, day), 0)
+        if used + tickets <= offering.cap:
+            return False
+        if how["after_the_fact"]:
+            return True
+        raise RedemptionRefused("cap_reached", remaining=max(offering.cap - used, 0))
+
+    def add(self, redemption: Redemption) -> None:
+        self._remember(redemption)
+        if redemption.offering is not None and redemption.offering.cap is not None:
+            key = self._cap_key(redemption.offering, redemption.used_on)
+            self._used[key] = self._used.get(key, 0) + redemption.tickets
+
+
+def _insert(site: Site, redemptions: list[Redemption], how: dict) -> None:
+    """The accepted uses and their audit entries, in two inserts."""
+    if not redemptions:
+        return
+    Redemption.objects.bulk_create(redemptions)
+    audit.log_many(
+        [
+            audit.entry(
+                action="redemption.recorded",
+                obj=redemption,
+                actor=how["recorded_by"],
+                actor_label=how["actor_label"],
+                site=site,
+                data={
+                    "card_id": redemption.card.card_id,
+                    "offering_id": redemption.offering_id,
+                    "used_on": redemption.used_on.isoformat(),
+                    "children": redemption.children,
+                    "channel": redemption.channel,
+                    "over_cap": redemption.over_cap,
+                },
+            )
+            for redemption in redemptions
+        ]
+    )
 
 
 # ---------------------------------------------------------------------------

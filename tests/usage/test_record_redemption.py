@@ -319,3 +319,62 @@ def test_renewing_twice_on_one_day_adds_one_period(net):
     services.renew_card(card=card, site=net.dist_a, renewed_by=net.distributor)
     assert card.periods.count() == 2
     assert AuditEntry.objects.filter(action="card.renewed").count() == 1
+
+
+# --- Many uses at once (imports) ------------------------------------------------
+
+
+def test_a_batch_applies_the_rules_in_order_as_if_one_after_the_other(net, card):
+    capped = OfferingFactory(site=net.venue_a, cap=3)
+    other = CardFactory(issued_by=net.dist_a)
+    third = CardFactory(issued_by=net.dist_a)
+    uses = [
+        services.UseRequest(card.card_id, capped, TODAY(), children=1),  # 2 tickets
+        services.UseRequest(card.card_id, capped, TODAY()),  # the same card again
+        services.UseRequest(other.card_id, capped, TODAY()),  # the 3rd ticket
+        services.UseRequest(third.card_id, capped, TODAY()),  # no place left
+        services.UseRequest("NOSUCHCARD", capped, TODAY()),
+        services.UseRequest("x", capped, TODAY()),
+    ]
+
+    outcomes = services.record_redemptions(
+        site=net.venue_a, uses=uses, channel=Redemption.Channel.IMPORT, recorded_by=net.cashier
+    )
+
+    codes = [o.code if isinstance(o, RedemptionRefused) else "recorded" for o in outcomes]
+    assert codes == [
+        "recorded",
+        "already_recorded",
+        "recorded",
+        "cap_reached",
+        "card_unknown",
+        "card_id_malformed",
+    ]
+    assert outcomes[1].redemption == outcomes[0].redemption
+    assert services.tickets_used(capped, TODAY()) == 3
+    assert AuditEntry.objects.filter(action="redemption.recorded").count() == 2
+
+
+def test_a_batch_after_the_fact_records_over_the_cap_and_flags_it(net, card):
+    capped = OfferingFactory(site=net.venue_a, cap=1)
+    other = CardFactory(issued_by=net.dist_a)
+    outcomes = services.record_redemptions(
+        site=net.venue_a,
+        uses=[services.UseRequest(c.card_id, capped, TODAY()) for c in (card, other)],
+        channel=Redemption.Channel.IMPORT,
+        after_the_fact=True,
+    )
+    assert [o.redemption.over_cap for o in outcomes] == [False, True]
+
+
+def test_a_batch_costs_a_fixed_number_of_queries_whatever_its_size(
+    net, django_assert_max_num_queries
+):
+    shows = [OfferingFactory(site=net.venue_a, cap=100) for _ in range(3)]
+    cards = [CardFactory(issued_by=net.dist_a) for _ in range(60)]
+    uses = [services.UseRequest(c.card_id, shows[i % 3], TODAY()) for i, c in enumerate(cards)]
+    with django_assert_max_num_queries(12):
+        outcomes = services.record_redemptions(
+            site=net.venue_a, uses=uses, channel=Redemption.Channel.IMPORT
+        )
+    assert all(isinstance(o, services.Recorded) for o in outcomes)
