@@ -308,5 +308,8 @@ LOGGING = {
         "django.db.backends": {"level": "INFO"},
         # Axes logs every login at INFO; failures and lockouts are WARNING.
         "axes": {"level": "WARNING"},
+        # WeasyPrint and its font library log every PDF at INFO.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
     },
 }
