@@ -29,12 +29,12 @@ def entry(site, card, offering=None, **extra):
 
 
 def sync(client, *entries):
-    response = client.post(
+    return client.post(
         reverse("usage:desk_offline_sync"),
         json.dumps({"entries": list(entries)}),
         content_type="application/json",
+        headers={"accept-language": "en"},
     )
-    return response
 
 
 @pytest.fixture
