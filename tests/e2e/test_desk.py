@@ -331,5 +331,6 @@ def test_escape_closes_the_camera(net, show, camera_desk):
     page.keyboard.press("Escape")
 
     expect(dialog).to_be_hidden()
-    assert page.evaluate("document.getElementById('desk-qr-video').srcObject") is None
+    # The camera stops on the dialog's close event, a moment after it hides.
+    page.wait_for_function("document.getElementById('desk-qr-video').srcObject === null")
     expect(page.locator("#desk-qr")).to_be_focused()
