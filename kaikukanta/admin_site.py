@@ -3,8 +3,11 @@ coordinators (their area). Access comes from `kaikukanta.access`, never from
 Django's per-model permissions, so that there is one set of rules."""
 
 from django.contrib import admin
+from django.contrib.auth import REDIRECT_FIELD_NAME
+from django.contrib.auth.views import redirect_to_login
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from kaikukanta import access
@@ -16,8 +19,33 @@ class KaikukantaAdminSite(admin.AdminSite):
     index_title = _("The network")
     enable_nav_sidebar = True
 
+    # The index links the reports (stats/) above the models, for everyone who
+    # may see any; a venue contact person sees only their site's.
+    index_template = "stats/admin_index.html"
+
     def has_permission(self, request: HttpRequest) -> bool:
         return access.may_use_admin(request.user)
+
+    def get_urls(self):
+        from stats.views import report_urls  # the report pages live in stats/
+
+        return report_urls(self) + super().get_urls()
+
+    def index(self, request: HttpRequest, extra_context=None):
+        from stats.views import report_links
+
+        extra_context = {"report_links": report_links(request.user), **(extra_context or {})}
+        return super().index(request, extra_context)
+
+    def login(self, request: HttpRequest, extra_context=None):
+        # One login page for everyone: the admin's own admits only is_staff, which
+        # nobody but the maintainers has (roles come from memberships). Someone
+        # signed in without access gets a 404, as everywhere outside a scope.
+        if request.user.is_authenticated and not self.has_permission(request):
+            raise Http404
+        return redirect_to_login(
+            request.GET.get(REDIRECT_FIELD_NAME) or reverse("admin:index", current_app=self.name)
+        )
 
 
 admin_site = KaikukantaAdminSite(name="admin")
@@ -43,17 +71,21 @@ class ScopedAdmin(admin.ModelAdmin):
             raise Http404
         return obj
 
+    # Venue contact persons reach the admin for their site's reports only: the
+    # model admins are for those who manage the network.
     def has_module_permission(self, request: HttpRequest) -> bool:
-        return access.may_use_admin(request.user)
+        return access.may_manage_network(request.user)
 
     def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
-        return access.may_use_admin(request.user) and (obj is None or self._in_scope(request, obj))
+        return access.may_manage_network(request.user) and (
+            obj is None or self._in_scope(request, obj)
+        )
 
     def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
         return self.has_view_permission(request, obj)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
-        return access.may_use_admin(request.user)
+        return access.may_manage_network(request.user)
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return self.has_view_permission(request, obj)
