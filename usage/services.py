@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from kaikukanta import audit
+from stats import summary as stats_summary
 from usage.card_ids import is_valid_card_id, normalise_card_id
 from usage.models import MAX_CHILDREN, Broker, Card, CardPeriod, Redemption, one_year_from
 from venues.models import Offering, Site, User
@@ -255,6 +256,7 @@ def record_redemption(
                 idempotency_key=idempotency_key,
                 fingerprint=fingerprint,
             )
+            stats_summary.use_recorded(redemption)  # the statistics summary, same transaction
             audit.log(
                 action="redemption.recorded",
                 obj=redemption,
@@ -365,6 +367,7 @@ def void_redemption(
         redemption.voided_by = voided_by
         redemption.void_reason = reason[:300]
         redemption.save(update_fields=["voided_at", "voided_by", "void_reason"])
+        stats_summary.use_voided(redemption)  # the statistics summary, same transaction
         audit.log(
             action="redemption.voided",
             obj=redemption,
