@@ -121,7 +121,7 @@ def report_xlsx(report: Report) -> bytes:
     for index, row in enumerate(_about(report)):
         ws.append([_cell(ws, value, bold=index == 0) for value in row])
     for table in report.tables:
-        ws = wb.create_sheet(_sheet_title(table.title, taken))
+        ws = wb.create_sheet(_sheet_title(table.sheet, taken))
         for index, column in enumerate(table.columns):
             letter = chr(ord("A") + index)
             ws.column_dimensions[letter].width = 32 if column.kind == "text" else 14

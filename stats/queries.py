@@ -34,6 +34,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from stats import dimensions, summary
 from stats.charts import Chart, Series
@@ -43,6 +44,20 @@ from usage.models import CardPeriod, Redemption
 from venues.models import Area, Municipality, Offering, Organisation, Site
 
 TOP_OFFERINGS = 20
+
+SHEETS = {
+    "by_month": gettext_lazy("By month"),
+    "by_sector": gettext_lazy("By sector"),
+    "by_channel": gettext_lazy("By channel"),
+    "top_offerings": gettext_lazy("Top offerings"),
+    "by_age_band": gettext_lazy("By age band"),
+    "by_gender": gettext_lazy("By gender"),
+    "by_life_situation": gettext_lazy("By life situation"),
+    "by_municipality": gettext_lazy("By municipality"),
+    "by_site": gettext_lazy("By site"),
+    "cards_by_distributor": gettext_lazy("Cards by distributor"),
+    "by_area": gettext_lazy("By area"),
+}
 
 
 # ---------------------------------------------------------------------------
@@ -69,6 +84,11 @@ class Table:
     # The pk behind each row where a row is a site or an area (pages link them).
     row_keys: list[Any] = field(default_factory=list)
     row_links: list[str | None] = field(default_factory=list)
+
+    @property
+    def sheet(self) -> str:
+        """A short name for the table's sheet in a workbook (at most 31 characters)."""
+        return str(SHEETS.get(self.key, self.title))
 
     def column(self, key: str) -> list[Any]:
         index = [c.key for c in self.columns].index(key)
