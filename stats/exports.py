@@ -158,6 +158,22 @@ def report_csv(report: Report, table_key: str | None = None) -> str:
     return "\ufeff" + out.getvalue()  # the BOM tells Excel the text is UTF-8
 
 
+def sections_csv(sections: list[tuple[str, list, list[list]]], *, note: str = "") -> str:
+    """Tables one after another as semicolon-separated text: a title line, a
+    header line, the rows, an empty line."""
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    for title, header, rows in sections:
+        writer.writerow([_csv_value(title)])
+        writer.writerow([_csv_value(v) for v in header])
+        for row in rows:
+            writer.writerow([_csv_value(v) for v in row])
+        writer.writerow([])
+    if note:
+        writer.writerow([_csv_value(note)])
+    return "\ufeff" + out.getvalue()
+
+
 def report_pdf(report: Report, *, request=None) -> bytes:
     """The report as an A4 PDF: a cover, the key figures, the charts beside their
     tables. The same SVG charts as the page."""

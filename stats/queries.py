@@ -31,7 +31,7 @@ from django.db.models import (
     Subquery,
     Sum,
 )
-from django.db.models.functions import Coalesce, TruncMonth
+from django.db.models.functions import Coalesce, ExtractYear, TruncMonth
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -200,8 +200,11 @@ class Source:
 
     # -- additive figures ---------------------------------------------------
 
-    def additive(self, by: str | None = None, *, top: int | None = None) -> list[dict]:
-        """[{"k": group, "uses", "children", "other"}], or one row without `by`."""
+    def additive(
+        self, by: str | tuple[str, ...] | None = None, *, top: int | None = None
+    ) -> list[dict]:
+        """[{"k": group, "uses", "children", "other"}], or one row without `by`.
+        With several groups (a tuple), "k" is a tuple of their values."""
         if self._note(self._cells_ok()):
             qs = self._cells()
             measures = {
@@ -209,7 +212,7 @@ class Source:
                 "children": Coalesce(Sum("children"), 0),
                 "other": Coalesce(Sum("other_area_uses"), 0),
             }
-            month = F("month")
+            month, year = F("month"), ExtractYear("month")
         else:
             qs = self.raw_uses()
             measures = {
@@ -217,14 +220,24 @@ class Source:
                 "children": Coalesce(Sum("children"), 0),
                 "other": Coalesce(Sum(dimensions.other_area_expression()), 0),
             }
-            month = TruncMonth("used_on")
+            month, year = TruncMonth("used_on"), ExtractYear("used_on")
         if by is None:
             return [{"k": None, **qs.aggregate(**measures)}]
-        key = month if by == "month" else F(GROUPS[by])
-        rows = qs.annotate(k=key).values("k").annotate(**measures).order_by()
+        names = (by,) if isinstance(by, str) else by
+        special = {"month": month, "year": year}
+        keys = {f"k{i}": special.get(name) or F(GROUPS[name]) for i, name in enumerate(names)}
+        rows = qs.annotate(**keys).values(*keys).annotate(**measures).order_by()
         if top:
-            rows = rows.order_by("-uses", "k")[:top]
-        return [{**row, "k": _as_date(row["k"]) if by == "month" else row["k"]} for row in rows]
+            rows = rows.order_by("-uses", *keys)[:top]
+        result = []
+        for row in rows:
+            values = tuple(
+                _as_date(row[f"k{i}"]) if name == "month" else row[f"k{i}"]
+                for i, name in enumerate(names)
+            )
+            measures_only = {k: v for k, v in row.items() if k not in keys}
+            result.append({**measures_only, "k": values[0] if isinstance(by, str) else values})
+        return result
 
     # -- holders ---------------------------------------------------------------
 

@@ -8,15 +8,24 @@ from dataclasses import dataclass
 from functools import wraps
 
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    JsonResponse,
+    StreamingHttpResponse,
+)
 from django.shortcuts import render
 from django.urls import path, re_path, reverse
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
 
 from kaikukanta import access
-from stats import exports, queries
+from stats import exports, public, queries
 from stats.filters import ReportFilterForm
 from venues.models import Site, User
 
@@ -235,3 +244,145 @@ def site_uses(request: HttpRequest, admin_site, pk: int, fmt: str) -> HttpRespon
         response = StreamingHttpResponse(exports.uses_csv(rows), content_type=exports.CSV_TYPE)
         response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
+
+
+# ---------------------------------------------------------------------------
+# Public national figures (no login)
+# ---------------------------------------------------------------------------
+
+SUPPRESSED = ".."  # Statistics Finland's sign for a figure withheld for confidentiality
+
+
+def _public(request: HttpRequest) -> public.PublicFigures:
+    try:
+        year = int(request.GET.get("year", ""))
+    except ValueError:
+        year = None
+    return public.public_figures(year)
+
+
+def _public_rows(figures: public.PublicFigures, rows: list[public.Row], first: str):
+    """[year or label, cells…] of each row, suppressed cells as SUPPRESSED."""
+    keys = [key for key, _label in figures.columns]
+    return [
+        [row.year if first == "year" else row.label]
+        + [SUPPRESSED if row.values[key] is None else row.values[key] for key in keys]
+        for row in rows
+    ]
+
+
+CARD_COLUMNS = ("cards_registered", "cards_used", "municipalities")
+
+
+@require_GET
+def public_page(request: HttpRequest) -> HttpResponse:
+    figures = _public(request)
+    labels = dict(figures.columns)
+    ticket_keys = [key for key, _label in figures.columns if key not in CARD_COLUMNS]
+
+    def table(rows, keys, first):
+        return {
+            "header": [labels[key] for key in keys],
+            "rows": [
+                [
+                    row.year if first == "year" else row.label,
+                    *[row.values[key] for key in keys],
+                ]
+                for row in rows
+            ],
+        }
+
+    areas = [*figures.areas, figures.national]
+    return render(
+        request,
+        "stats/public.html",
+        {
+            "figures": figures,
+            "tables": [
+                (
+                    "yearly-cards",
+                    _("Cards in the whole network by year"),
+                    _("Year"),
+                    table(figures.yearly, CARD_COLUMNS, "year"),
+                ),
+                (
+                    "yearly-tickets",
+                    _("Tickets in the whole network by year and sector"),
+                    _("Year"),
+                    table(figures.yearly, ticket_keys, "year"),
+                ),
+                (
+                    "area-cards",
+                    _("Cards by area in %(year)d") % {"year": figures.year},
+                    _("Area"),
+                    table(areas, CARD_COLUMNS, "label"),
+                ),
+                (
+                    "area-tickets",
+                    _("Tickets by area and sector in %(year)d") % {"year": figures.year},
+                    _("Area"),
+                    table(areas, ticket_keys, "label"),
+                ),
+            ],
+            "rule": PUBLIC_RULE,
+            "suppressed": SUPPRESSED,
+        },
+    )
+
+
+@require_GET
+def public_json(request: HttpRequest) -> JsonResponse:
+    figures = _public(request)
+
+    def row(r: public.Row, **extra) -> dict:
+        return {**extra, **r.values}
+
+    return JsonResponse(
+        {
+            "year": figures.year,
+            "years": figures.years,
+            "generated_at": figures.generated_at.isoformat(),
+            "columns": [{"key": key, "label": label} for key, label in figures.columns],
+            "suppression": {
+                "threshold": public.THRESHOLD,
+                "rule": str(PUBLIC_RULE),
+                "suppressed_value": None,
+            },
+            "national": row(figures.national),
+            "areas": [row(r, area=r.label) for r in figures.areas],
+            "yearly": [row(r, year=r.year) for r in figures.yearly],
+        },
+        json_dumps_params={"ensure_ascii": False},
+    )
+
+
+@require_GET
+def public_csv(request: HttpRequest) -> HttpResponse:
+    figures = _public(request)
+    header = [label for _key, label in figures.columns]
+    sections = [
+        (
+            _("The whole network by year"),
+            [_("Year"), *header],
+            _public_rows(figures, figures.yearly, "year"),
+        ),
+        (
+            _("Areas in %(year)d") % {"year": figures.year},
+            [_("Area"), *header],
+            _public_rows(figures, [*figures.areas, figures.national], "label"),
+        ),
+    ]
+    response = HttpResponse(
+        exports.sections_csv(sections, note=str(PUBLIC_RULE)), content_type=exports.CSV_TYPE
+    )
+    response["Content-Disposition"] = (
+        f'attachment; filename="kaikukortti-national-figures-{figures.year}.csv"'
+    )
+    return response
+
+
+PUBLIC_RULE = gettext_lazy(
+    "Cells that count 1–4 cards or tickets are not shown (..), so that no one can be "
+    "picked out. Where a total minus the shown cells would reveal a hidden cell, the "
+    "next smallest cell of the same row or column is hidden too."
+)

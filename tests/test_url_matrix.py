@@ -154,6 +154,9 @@ ROUTES: dict[str, list[Case]] = {
         ),
         Case(lambda n: reverse("usage:cards", args=[n.dist_b.pk]), {"anonymous": LOGIN}),
     ],
+    "stats:public": [Case(lambda n: reverse("stats:public"), SCOPE_ALL)],
+    "stats:public_json": [Case(lambda n: reverse("stats:public_json"), SCOPE_ALL)],
+    "stats:public_csv": [Case(lambda n: reverse("stats:public_csv"), SCOPE_ALL)],
 }
 
 # URL names that are not pages of their own.
