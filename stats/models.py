@@ -1,21 +1,26 @@
 """The statistics summary: counts kept beside the raw uses so that reports at
 national volume read thousands of rows instead of millions.
 
-Every table is keyed by what a use itself stores and never changes (its site,
-offering, channel, month) or by what the card never changes (its issuing
-site). Names, areas, sectors and kinds are joined at query time, so renaming an
-offering or changing its sector shows at once. Three things are kept as they
-were when the use was recorded and are corrected on change (see
-`stats.summary`): the holder's age band, gender and life situation
-(HolderCell, moved by a signal when a card's background is corrected), and
-whether the card came from another area (`other_area_uses`, CardsUsed per
-area: moving a site or a municipality to another area marks the summary stale
-until `rebuild_stats` has run; reports read the raw uses meanwhile).
+- UseCell: uses per month, site, offering and channel. Keyed only by what a use
+  stores and never changes; sector, kind, site and area are joined when read,
+  so it answers every additive figure under any filter.
+- SiteCell: the same uses per month and site, broken down one dimension at a
+  time (the total, channel, sector, kind, offering, and the holder's age band,
+  gender and life situation): the unfiltered reports read a few thousand of
+  these instead of the uses.
+- CardsUsed: distinct cards. They cannot be added up across days or sites, so
+  they are counted per calendar period (month, quarter, year) and per scope (a
+  site, an area, the nation, the card's issuing site): a card counts when its
+  first use in that period and scope is recorded, and stops counting when its
+  last one there is voided.
+- CardPeriodCell: cards registered and renewed per month and site.
 
-Distinct cards cannot be added up across days or sites, so they are counted
-per calendar period (month, quarter, year) and per scope (a site, an area, the
-nation, the card's issuing site) when a card's first use in that period and
-scope is recorded, and taken off when its last one there is voided.
+What a row records about a use as it was when recorded is moved when it is
+corrected (stats.summary, stats.signals): a card's background (SiteCell's
+holder rows) and an offering's sector or kind (SiteCell's sector and kind
+rows). Whether a card came from another area, and CardsUsed per area, follow
+the areas of sites; moving a site or a municipality to another area marks the
+summary stale, and reports read the raw uses until `rebuild_stats` has run.
 """
 
 from django.db import models
@@ -29,7 +34,7 @@ class UseCell(models.Model):
     """Uses and children's tickets of one site, offering and channel in a month."""
 
     month = models.DateField(_("month"))  # the first day of the month
-    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="+")
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="+", db_index=False)
     offering = models.ForeignKey(
         Offering, on_delete=models.PROTECT, related_name="+", null=True, blank=True
     )
@@ -41,7 +46,10 @@ class UseCell(models.Model):
     class Meta:
         verbose_name = _("summary of uses")
         verbose_name_plural = _("summaries of uses")
-        indexes = [models.Index(fields=["month", "site"], name="stats_usecell_month_site")]
+        indexes = [
+            models.Index(fields=["month", "site"], name="stats_usecell_month_site"),
+            models.Index(fields=["site", "month"], name="stats_usecell_site_month"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["month", "site", "offering", "channel"],
@@ -59,31 +67,39 @@ class UseCell(models.Model):
         return f"{self.month:%Y-%m} site {self.site_id} offering {self.offering_id} {self.channel}"
 
 
-class HolderCell(models.Model):
-    """Uses and children's tickets of one site in a month by one fact about the
-    holder (age band, gender, life situation): one row per value."""
+class SiteCell(models.Model):
+    """Uses of one site in a month by one dimension: one row per value."""
 
     class Dimension(models.TextChoices):
+        TOTAL = "total", _("total")
+        CHANNEL = "channel", _("channel")
+        SECTOR = "sector", _("sector")
+        KIND = "kind", _("kind")
+        OFFERING = "offering", _("offering")
         AGE_BAND = "age_band", _("age band")
         GENDER = "gender", _("gender")
         LIFE_SITUATION = "life_situation", _("life situation")
 
     month = models.DateField(_("month"))
-    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="+")
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="+", db_index=False)
     dimension = models.CharField(max_length=20, choices=Dimension.choices)
-    value = models.CharField(max_length=20)
+    # The value's code ("" for none: no offering, not recorded); an offering's pk.
+    value = models.CharField(max_length=20, blank=True)
     uses = models.IntegerField(default=0)
     children = models.IntegerField(default=0)
+    other_area_uses = models.IntegerField(default=0)
 
     class Meta:
-        verbose_name = _("summary of uses by holder")
-        verbose_name_plural = _("summaries of uses by holder")
+        verbose_name = _("summary of uses by site and month")
+        verbose_name_plural = _("summaries of uses by site and month")
         indexes = [
-            models.Index(fields=["dimension", "month", "site"], name="stats_holdercell_dim_month")
+            # The whole network (national reports), and a site's or an area's sites.
+            models.Index(fields=["dimension", "month"], name="stats_sitecell_dim_month"),
+            models.Index(fields=["site", "dimension", "month"], name="stats_sitecell_site_dim"),
         ]
         constraints = [
             models.UniqueConstraint(
-                fields=["month", "site", "dimension", "value"], name="stats_holdercell_unique"
+                fields=["month", "site", "dimension", "value"], name="stats_sitecell_unique"
             )
         ]
 
@@ -126,6 +142,27 @@ class CardsUsed(models.Model):
 
     def __str__(self) -> str:
         return f"{self.period} {self.start} {self.scope} {self.key}: {self.cards}"
+
+
+class CardPeriodCell(models.Model):
+    """Cards registered (kind "issued") or renewed at a site in a month."""
+
+    month = models.DateField(_("month"))
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=10)
+    periods = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("summary of cards registered")
+        verbose_name_plural = _("summaries of cards registered")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["month", "site", "kind"], name="stats_cardperiodcell_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} site {self.site_id} {self.kind}: {self.periods}"
 
 
 class SummaryState(models.Model):

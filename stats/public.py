@@ -18,13 +18,13 @@ import datetime
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Min, OuterRef, Subquery, Sum
+from django.db.models import Count, F, Min, OuterRef, Subquery, Sum
 from django.db.models.functions import ExtractYear
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from stats.filters import Filters, Period
-from stats.models import CardsUsed
+from stats.models import CardPeriodCell, CardsUsed
 from stats.queries import Source
 from usage.models import CardPeriod, Redemption
 from venues.models import Area, Municipality, Offering, Site
@@ -131,14 +131,24 @@ def _raw_counts(years: list[int]) -> dict[tuple[int, int | None], dict[str, int]
         c[f"holders_{sector}"] = c.get(f"holders_{sector}", 0) + row["uses"]
         c[f"children_{sector}"] = c.get(f"children_{sector}", 0) + row["children"]
 
-    registered = (
-        CardPeriod.objects.filter(
-            kind=CardPeriod.Kind.ISSUED, valid_from__gte=start, valid_from__lte=end
+    if src.summary:
+        registered = (
+            CardPeriodCell.objects.filter(
+                kind=CardPeriod.Kind.ISSUED, month__gte=start, month__lte=end
+            )
+            .values(y=ExtractYear("month"), a=F("site__municipality__area"))
+            .annotate(n=Sum("periods"))
+            .order_by()
         )
-        .values(y=ExtractYear("valid_from"), a=Subquery(_site_area(OuterRef("site"))))
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
+    else:
+        registered = (
+            CardPeriod.objects.filter(
+                kind=CardPeriod.Kind.ISSUED, valid_from__gte=start, valid_from__lte=end
+            )
+            .values(y=ExtractYear("valid_from"), a=F("site__municipality__area"))
+            .annotate(n=Count("pk"))
+            .order_by()
+        )
     for row in registered:
         cell(row["y"], row["a"])["cards_registered"] = row["n"]
 

@@ -7,14 +7,16 @@ a report asks ("uses by sector", "distinct cards", …) either from the summary
 (stats/models.py), when the summary is fresh and can answer them exactly, or
 from the raw uses. Both give the same answers; tests/stats prove it.
 
-- Uses, children's tickets and uses by cards from other areas, by any of month,
-  sector, kind, channel, offering, site, municipality and area, with any
-  filter: from UseCell when the period is made of whole months.
-- Uses by the holder's age band, gender or life situation: from HolderCell
-  when, besides the period and the site, no filter is used.
+- With no filter but the period (made of whole months) and the site: uses,
+  children's tickets and uses by cards from other areas, by month, site,
+  municipality, area, channel, sector, kind or offering, and by the holder's
+  age band, gender or life situation, from SiteCell.
+- With a sector, kind or channel filter: the same additive figures from UseCell;
+  the holder's figures from the raw uses.
 - Distinct cards: from CardsUsed when the period is exactly one calendar month,
   quarter or year and no filter but the site is used.
-Anything else is aggregated from the raw uses.
+- Cards registered and renewed: from CardPeriodCell for whole months.
+Anything else is aggregated from the raw rows.
 """
 
 import datetime
@@ -30,8 +32,9 @@ from django.db.models import (
     QuerySet,
     Subquery,
     Sum,
+    Value,
 )
-from django.db.models.functions import Coalesce, ExtractYear, TruncMonth
+from django.db.models.functions import Coalesce, ExtractYear, Length, TruncMonth
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -39,7 +42,7 @@ from django.utils.translation import gettext_lazy
 from stats import dimensions, summary
 from stats.charts import Chart, Series
 from stats.filters import Filters, Period
-from stats.models import CardsUsed, HolderCell, UseCell
+from stats.models import CardPeriodCell, CardsUsed, SiteCell, UseCell
 from usage.models import CardPeriod, Redemption
 from venues.models import Area, Municipality, Offering, Organisation, Site
 
@@ -205,14 +208,27 @@ class Source:
     ) -> list[dict]:
         """[{"k": group, "uses", "children", "other"}], or one row without `by`.
         With several groups (a tuple), "k" is a tuple of their values."""
-        if self._note(self._cells_ok()):
+        names = () if by is None else (by,) if isinstance(by, str) else by
+        breakdown = [name for name in names if name in SITE_CELL_DIMENSIONS]
+        cells = {
+            "uses": Coalesce(Sum("uses"), 0),
+            "children": Coalesce(Sum("children"), 0),
+            "other": Coalesce(Sum("other_area_uses"), 0),
+        }
+        if self._note(self._cells_ok() and not self.f.narrows_uses and len(breakdown) <= 1):
+            dimension = breakdown[0] if breakdown else "total"
+            p = self.f.period
+            qs = SiteCell.objects.filter(
+                dimension=dimension, month__gte=p.start, month__lte=p.end, **self.where
+            )
+            measures, month, year = cells, F("month"), ExtractYear("month")
+            value = F("value")
+            top_order = [Length("value"), "value"]
+        elif self._note(self._cells_ok()):
             qs = self._cells()
-            measures = {
-                "uses": Coalesce(Sum("uses"), 0),
-                "children": Coalesce(Sum("children"), 0),
-                "other": Coalesce(Sum("other_area_uses"), 0),
-            }
-            month, year = F("month"), ExtractYear("month")
+            measures, month, year = cells, F("month"), ExtractYear("month")
+            value = None
+            top_order = [Coalesce(F("offering"), Value(0))]
         else:
             qs = self.raw_uses()
             measures = {
@@ -221,18 +237,26 @@ class Source:
                 "other": Coalesce(Sum(dimensions.other_area_expression()), 0),
             }
             month, year = TruncMonth("used_on"), ExtractYear("used_on")
+            value = None
+            top_order = [Coalesce(F("offering"), Value(0))]
         if by is None:
             return [{"k": None, **qs.aggregate(**measures)}]
-        names = (by,) if isinstance(by, str) else by
         special = {"month": month, "year": year}
-        keys = {f"k{i}": special.get(name) or F(GROUPS[name]) for i, name in enumerate(names)}
+        keys = {}
+        for i, name in enumerate(names):
+            if name in special:
+                keys[f"k{i}"] = special[name]
+            elif value is not None and name in SITE_CELL_DIMENSIONS:
+                keys[f"k{i}"] = value
+            else:
+                keys[f"k{i}"] = F(GROUPS[name])
         rows = qs.annotate(**keys).values(*keys).annotate(**measures).order_by()
         if top:
-            rows = rows.order_by("-uses", *keys)[:top]
+            rows = rows.order_by("-uses", *top_order)[:top]
         result = []
         for row in rows:
             values = tuple(
-                _as_date(row[f"k{i}"]) if name == "month" else row[f"k{i}"]
+                _key(name, row[f"k{i}"], from_cells=value is not None)
                 for i, name in enumerate(names)
             )
             measures_only = {k: v for k, v in row.items() if k not in keys}
@@ -244,7 +268,7 @@ class Source:
     def holders(self, dimension: str) -> list[dict]:
         if self._note(self._holders_ok()):
             p = self.f.period
-            qs = HolderCell.objects.filter(
+            qs = SiteCell.objects.filter(
                 dimension=dimension, month__gte=p.start, month__lte=p.end, **self.where
             )
             rows = qs.values(k=F("value")).annotate(
@@ -268,7 +292,9 @@ class Source:
 
     def distinct_cards(self, by: str | None = None) -> dict[Any, int]:
         """{group: distinct cards used} (group None without `by`; by "site" or "area")."""
-        if self._note(self._distinct_ok()):
+        # Per area with one site chosen: the summary counts areas whole; ask the raw uses.
+        answerable = by != "area" or "site" not in self.where
+        if self._note(answerable and self._distinct_ok()):
             period, start = self.f.period.calendar_period  # type: ignore[misc]
             rows = CardsUsed.objects.filter(period=period, start=start)
             if by is None:
@@ -301,6 +327,20 @@ class Source:
         return sites.values("municipality__area")
 
 
+SITE_CELL_DIMENSIONS = ("channel", "sector", "kind", "offering")
+
+
+def _key(name: str, value: Any, *, from_cells: bool) -> Any:
+    """A group's value as the raw uses give it (SiteCell stores text: "" for none)."""
+    if name == "month":
+        return _as_date(value)
+    if from_cells and name in SITE_CELL_DIMENSIONS:
+        if value == "":
+            return None
+        return int(value) if name == "offering" else value
+    return value
+
+
 def _pk(value) -> int:
     return value.pk if hasattr(value, "pk") else int(value)
 
@@ -317,6 +357,7 @@ class CardSource:
         self.where = where  # lookups on a distributor Site
         self.period = period
         self.summary = use_summary and period.calendar_period is not None
+        self.cells = use_summary and period.whole_months
         self.used_summary = False
 
     def _issuers(self) -> QuerySet[Site]:
@@ -325,15 +366,24 @@ class CardSource:
     def periods(self, by: str | None) -> dict[Any, dict[str, int]]:
         """{group: {"issued": n, "renewed": n}} from the cards' validity periods."""
         key = {None: None, "site": "site", "area": "site__municipality__area"}[by]
-        qs = CardPeriod.objects.filter(
-            valid_from__gte=self.period.start,
-            valid_from__lte=self.period.end,
-            site__in=self._issuers().values("pk"),
-        )
-        measures = {
-            "issued": Count("pk", filter=Q(kind=CardPeriod.Kind.ISSUED)),
-            "renewed": Count("pk", filter=Q(kind=CardPeriod.Kind.RENEWED)),
-        }
+        issuers = self._issuers().values("pk")
+        if self.cells:
+            self.used_summary = True
+            qs = CardPeriodCell.objects.filter(
+                month__gte=self.period.start, month__lte=self.period.end, site__in=issuers
+            )
+            measures = {
+                "issued": Coalesce(Sum("periods", filter=Q(kind=CardPeriod.Kind.ISSUED)), 0),
+                "renewed": Coalesce(Sum("periods", filter=Q(kind=CardPeriod.Kind.RENEWED)), 0),
+            }
+        else:
+            qs = CardPeriod.objects.filter(
+                valid_from__gte=self.period.start, valid_from__lte=self.period.end, site__in=issuers
+            )
+            measures = {
+                "issued": Count("pk", filter=Q(kind=CardPeriod.Kind.ISSUED)),
+                "renewed": Count("pk", filter=Q(kind=CardPeriod.Kind.RENEWED)),
+            }
         if key is None:
             return {None: qs.aggregate(**measures)}
         rows = qs.values(k=F(key)).annotate(**measures).order_by()

@@ -1,23 +1,27 @@
 """Upkeep of the statistics summary (see stats/models.py for what it holds).
 
-Three ways the summary changes, all inside the transaction of the change that
-causes them, so it never disagrees with the committed uses:
+The summary changes only inside the transaction of the change that causes it,
+so it never disagrees with the committed rows:
 
 - `use_recorded` / `use_voided`: called by `usage.services.record_redemption`
-  and `void_redemption`. They add or take off one use in its cells and, when it
-  is the card's first (or last remaining) use of a period within a scope, one
-  card in CardsUsed. Counters move with `UPDATE … SET n = n + d`, so
-  concurrent recorders at one site queue on the row instead of losing counts.
-  Deciding "first use" reads the card's other uses, so the uses of one card are
-  serialised: a PostgreSQL advisory lock on the card (recording already holds
-  the card's row lock; voiding does not, and must not take it after the use's
-  row lock or a concurrent re-recording of the same use could deadlock).
-- a signal when a card's background (birth year, gender, life situation) is
-  corrected: its uses move from the old holder cells to the new ones.
-- `rebuild`: recomputes everything from the raw uses in one transaction with
-  the summary tables locked (the bulk loader calls it; so can an operator).
-  Moving a site or a municipality to another area marks the summary stale
-  (`mark_stale`); reports then aggregate the raw uses until a rebuild.
+  and `void_redemption`. They add or take off one use in its cells and, when
+  it is the card's first (or last remaining) use of a period within a scope,
+  one card in CardsUsed. Counters move with `UPDATE … SET n = n + d`, so
+  concurrent recorders at one site queue on the row and lose nothing.
+- signals (stats/signals.py) when a card's background or an offering's sector
+  or kind is corrected (the uses move between cells), when a card period is
+  registered (CardPeriodCell), and when a site or a municipality moves to
+  another area (the summary is marked stale).
+- `rebuild`: recomputes everything from the raw rows in one transaction with the
+  summary tables locked (the bulk loader calls it; so can an operator).
+
+Serialisation. Deciding "the card's first use" reads the card's other uses,
+and moving an offering's or a card's uses reads theirs, so every change that
+touches a card's or an offering's cells holds a PostgreSQL advisory lock on it
+(recording also holds the card's and the offering's row locks; voiding holds
+only the use's row lock, and must not wait for the card's row after it, or a
+concurrent re-recording of the same use could deadlock). On SQLite, writers
+are serialised anyway.
 """
 
 import datetime
@@ -25,21 +29,23 @@ from functools import reduce
 from operator import or_
 
 from django.db import connection, transaction
-from django.db.models import Count, F, IntegerField, Model, Q, QuerySet, Sum, Value
-from django.db.models.functions import Coalesce, TruncMonth, TruncQuarter, TruncYear
+from django.db.models import CharField, Count, F, IntegerField, Model, Q, QuerySet, Sum, Value
+from django.db.models.functions import Cast, Coalesce, TruncMonth, TruncQuarter, TruncYear
 from django.utils import timezone
 
 from stats import dimensions
-from stats.models import CardsUsed, HolderCell, SummaryState, UseCell
-from usage.models import Card, Redemption
-from venues.models import Site
+from stats.models import CardPeriodCell, CardsUsed, SiteCell, SummaryState, UseCell
+from usage.models import Card, CardPeriod, Redemption
+from venues.models import Offering, Site
 
-# A namespace for our advisory locks (the first of PostgreSQL's two int4 keys).
-ADVISORY_NAMESPACE = 7041
+# Namespaces of our advisory locks (the first of PostgreSQL's two int4 keys).
+LOCK_CARD = 7041
+LOCK_OFFERING = 7042
+TABLES = (UseCell, SiteCell, CardsUsed, CardPeriodCell)
 
 
 def is_fresh() -> bool:
-    """Whether the summary agrees with the raw uses (reports read it only then)."""
+    """Whether the summary agrees with the raw rows (reports read it only then)."""
     return SummaryState.objects.filter(stale_since__isnull=True).exists()
 
 
@@ -51,13 +57,23 @@ def mark_stale(reason: str) -> None:
         SummaryState.objects.create(stale_since=timezone.now(), stale_reason=reason[:200])
 
 
-def lock_card(card_pk: int) -> None:
-    """Serialise the summary's upkeep for one card until the transaction ends."""
+def lock(namespace: int, pk: int) -> None:
+    """Serialise the summary's upkeep for one card or offering until the
+    transaction ends."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT pg_advisory_xact_lock(%s, %s)", [ADVISORY_NAMESPACE, card_pk % 2**31]
-            )
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [namespace, pk % 2**31])
+
+
+def _bump(model: type[Model], keys: list[dict], **deltas: int) -> None:
+    """Add `deltas` to the rows with these keys, creating missing rows first."""
+    if not keys:
+        return
+    model.objects.bulk_create([model(**key) for key in keys], ignore_conflicts=True)
+    condition = reduce(or_, (Q(**key) for key in keys))
+    model.objects.filter(condition).update(
+        **{field: F(field) + delta for field, delta in deltas.items()}
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -75,10 +91,28 @@ def use_voided(redemption: Redemption) -> None:
     _count(redemption, -1)
 
 
+def site_cell_values(
+    *, channel: str, offering: dict | None, offering_pk: int | None, holder: dict[str, str]
+) -> dict[str, str]:
+    """The value of a use in each of SiteCell's dimensions."""
+    return {
+        "total": "",
+        "channel": channel,
+        "sector": offering["sector"] if offering else "",
+        "kind": offering["kind"] if offering else "",
+        "offering": str(offering_pk) if offering_pk else "",
+        **holder,
+    }
+
+
 def _count(use: Redemption, sign: int) -> None:
-    lock_card(use.card_id)
-    # Read the card after the lock: a concurrent correction of its background
-    # has then either committed (and we see it) or not started.
+    lock(LOCK_CARD, use.card_id)
+    offering = None
+    if use.offering_id:
+        lock(LOCK_OFFERING, use.offering_id)
+        offering = Offering.objects.filter(pk=use.offering_id).values("sector", "kind").get()
+    # Read the card after the lock: a concurrent correction has then either
+    # committed (and we see it) or not started.
     card = Card.objects.only("birth_year", "gender", "life_situation", "issued_by").get(
         pk=use.card_id
     )
@@ -88,10 +122,9 @@ def _count(use: Redemption, sign: int) -> None:
         )
     )
     site_area = areas.get(use.site_id)
-    other = dimensions.other_area(site_area, areas.get(card.issued_by_id))
+    other = sign * int(dimensions.other_area(site_area, areas.get(card.issued_by_id)))
     month = use.used_on.replace(day=1)
     children = sign * use.children
-
     _bump(
         UseCell,
         [
@@ -104,16 +137,23 @@ def _count(use: Redemption, sign: int) -> None:
         ],
         uses=sign,
         children=children,
-        other_area_uses=sign * int(other),
+        other_area_uses=other,
+    )
+    values = site_cell_values(
+        channel=use.channel,
+        offering=offering,
+        offering_pk=use.offering_id,
+        holder=dimensions.holder_values(card, use.used_on.year),
     )
     _bump(
-        HolderCell,
+        SiteCell,
         [
-            {"month": month, "site_id": use.site_id, "dimension": dimension, "value": value}
-            for dimension, value in dimensions.holder_values(card, use.used_on.year).items()
+            {"month": month, "site_id": use.site_id, "dimension": d, "value": v}
+            for d, v in values.items()
         ],
         uses=sign,
         children=children,
+        other_area_uses=other,
     )
     _count_card(use, card, site_area, sign)
 
@@ -163,71 +203,90 @@ def _count_card(use: Redemption, card: Card, site_area: int | None, sign: int) -
             if seen[f"{period}_{scope}"] == 0:
                 cells.append({"period": period, "start": start, "scope": scope, "key": key})
                 if scope == "nation":  # the card's first use anywhere: its issuer's too
-                    cells.append(
-                        {
-                            "period": period,
-                            "start": start,
-                            "scope": "issuer",
-                            "key": card.issued_by_id,
-                        }
-                    )
-    if cells:
-        _bump(CardsUsed, cells, cards=sign)
-
-
-def _bump(model: type[Model], keys: list[dict], **deltas: int) -> None:
-    """Add `deltas` to the rows with these keys, creating missing rows first."""
-    model.objects.bulk_create([model(**key) for key in keys], ignore_conflicts=True)
-    condition = reduce(or_, (Q(**key) for key in keys))
-    model.objects.filter(condition).update(
-        **{field: F(field) + delta for field, delta in deltas.items()}
-    )
+                    issuer = {"scope": "issuer", "key": card.issued_by_id}
+                    cells.append({"period": period, "start": start, **issuer})
+    _bump(CardsUsed, cells, cards=sign)
 
 
 # ---------------------------------------------------------------------------
-# A card's background corrected
+# Corrections
 # ---------------------------------------------------------------------------
 
 
-def card_background_changed(card: Card, old: dict) -> None:
-    """Move the card's active uses from the holder cells of its old background
-    to those of the new one. Runs inside the change's transaction, with the card
-    locked (`lock_card` was taken before `old` was read)."""
-    changed = {
-        dimension
-        for dimension, field in (
-            ("age_band", "birth_year"),
-            ("gender", "gender"),
-            ("life_situation", "life_situation"),
-        )
-        if old[field] != getattr(card, field)
-    }
-    if not changed:
-        return
-    before = Card(
-        birth_year=old["birth_year"], gender=old["gender"], life_situation=old["life_situation"]
-    )
-    groups = (
-        Redemption.objects.active()
-        .filter(card=card)
+def _groups(uses: QuerySet[Redemption]) -> QuerySet:
+    """Active uses by month and site, with their measures."""
+    return (
+        uses.filter(voided_at__isnull=True)
         .annotate(month=TruncMonth("used_on"))
         .values("month", "site")
-        .annotate(uses=Count("pk"), children=Coalesce(Sum("children"), 0))
+        .annotate(
+            uses=Count("pk"),
+            children=Coalesce(Sum("children"), 0),
+            other=Coalesce(Sum(dimensions.other_area_expression()), 0),
+        )
         .order_by()
     )
-    for group in groups:  # a card's few site-months, not uses one by one
-        month = _as_date(group["month"])
-        for sign, holder in ((-1, before), (+1, card)):
-            values = dimensions.holder_values(holder, month.year)
-            _bump(
-                HolderCell,
-                [
-                    {"month": month, "site_id": group["site"], "dimension": d, "value": values[d]}
-                    for d in sorted(changed)
-                ],
-                uses=sign * group["uses"],
-                children=sign * group["children"],
-            )
+
+
+def _move(group: dict, old: dict[str, str], new: dict[str, str]) -> None:
+    """Move a (month, site) group of uses from the old values to the new ones."""
+    month = _as_date(group["month"])
+    for sign, values in ((-1, old), (+1, new)):
+        _bump(
+            SiteCell,
+            [
+                {"month": month, "site_id": group["site"], "dimension": d, "value": v}
+                for d, v in values.items()
+            ],
+            uses=sign * group["uses"],
+            children=sign * group["children"],
+            other_area_uses=sign * group["other"],
+        )
+
+
+def card_background_changed(card: Card, before: dict) -> None:
+    """Move the card's uses between holder cells after its birth year, gender or
+    life situation was corrected. Called inside the change's transaction with
+    the card locked (`lock(LOCK_CARD, …)` was taken before `before` was read)."""
+    old_card = Card(
+        birth_year=before["birth_year"],
+        gender=before["gender"],
+        life_situation=before["life_situation"],
+    )
+    for group in _groups(Redemption.objects.filter(card=card)):  # a card's few site-months
+        year = _as_date(group["month"]).year
+        old = dimensions.holder_values(old_card, year)
+        new = dimensions.holder_values(card, year)
+        changed = [d for d in old if old[d] != new[d]]
+        if changed:
+            _move(group, {d: old[d] for d in changed}, {d: new[d] for d in changed})
+
+
+def offering_changed(offering: Offering, before: dict) -> None:
+    """Move the offering's uses between sector and kind cells after either was
+    changed. Called inside the change's transaction, with the offering locked."""
+    changed = [field for field in ("sector", "kind") if before[field] != getattr(offering, field)]
+    if not changed:
+        return
+    old = {field: before[field] for field in changed}
+    new = {field: getattr(offering, field) for field in changed}
+    for group in _groups(Redemption.objects.filter(offering=offering)):
+        _move(group, old, new)
+
+
+def card_period_added(period: CardPeriod, sign: int = +1) -> None:
+    """Count a card registered or renewed (or, with sign −1, one deleted)."""
+    _bump(
+        CardPeriodCell,
+        [
+            {
+                "month": period.valid_from.replace(day=1),
+                "site_id": period.site_id,
+                "kind": period.kind,
+            }
+        ],
+        periods=sign,
+    )
 
 
 def _as_date(value) -> datetime.date:
@@ -235,7 +294,7 @@ def _as_date(value) -> datetime.date:
 
 
 # ---------------------------------------------------------------------------
-# Rebuilding from the raw uses
+# Rebuilding from the raw rows
 # ---------------------------------------------------------------------------
 
 
@@ -248,80 +307,76 @@ def _insert_select(model: type[Model], query: QuerySet, columns: dict[str, str])
     names = (
         list(q.selected)
         if q.selected is not None
-        else [
-            *q.extra_select,
-            *q.values_select,
-            *q.annotation_select,
-        ]
+        else [*q.extra_select, *q.values_select, *q.annotation_select]
     )
     targets = [model._meta.get_field(columns[name]).column for name in names]
-    sql, params = query.query.sql_with_params()
+    sql, params = q.sql_with_params()
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {model._meta.db_table} ({', '.join(targets)}) {sql}",
-            params,
-        )
+        cursor.execute(f"INSERT INTO {model._meta.db_table} ({', '.join(targets)}) {sql}", params)
 
 
 PERIOD_TRUNC = {"month": TruncMonth, "quarter": TruncQuarter, "year": TruncYear}
+MEASURES = {"n": "uses", "c": "children", "o": "other_area_uses"}
 
 
 def rebuild() -> None:
-    """Recompute the whole summary from the raw uses, in one transaction.
+    """Recompute the whole summary from the raw rows, in one transaction.
 
     The summary tables are locked for the duration so that no recording can
-    change them between the aggregate's snapshot and the commit (recorders wait;
-    on SQLite, writers queue anyway)."""
+    change them between the aggregate's snapshot and the commit (recorders
+    wait; on SQLite, writers queue anyway)."""
     with transaction.atomic():
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
-                tables = ", ".join(m._meta.db_table for m in (UseCell, HolderCell, CardsUsed))
+                tables = ", ".join(model._meta.db_table for model in TABLES)
                 cursor.execute(f"LOCK TABLE {tables} IN EXCLUSIVE MODE")
-        UseCell.objects.all().delete()
-        HolderCell.objects.all().delete()
-        CardsUsed.objects.all().delete()
+        for model in TABLES:
+            model.objects.all().delete()
         active = Redemption.objects.active()
-
+        measures = {
+            "n": Count("pk"),
+            "c": Coalesce(Sum("children"), 0),
+            "o": Coalesce(Sum(dimensions.other_area_expression()), 0),
+        }
         _insert_select(
             UseCell,
             active.annotate(m=TruncMonth("used_on"))
             .values("m", "site", "offering", "channel")
-            .annotate(
-                n=Count("pk"),
-                c=Coalesce(Sum("children"), 0),
-                o=Coalesce(Sum(dimensions.other_area_expression()), 0),
-            )
+            .annotate(**measures)
             .order_by(),
-            {
-                "m": "month",
-                "site": "site",
-                "offering": "offering",
-                "channel": "channel",
-                "n": "uses",
-                "c": "children",
-                "o": "other_area_uses",
-            },
+            {"m": "month", "site": "site", "offering": "offering", "channel": "channel"} | MEASURES,
         )
-        holder_expressions = {
+        # The site-month breakdowns by what a use stores come from UseCell (already
+        # a sixth of the uses); those by the holder, from the uses and their cards.
+        by_cell = {
+            "total": Value(""),
+            "channel": F("channel"),
+            "sector": Coalesce(F("offering__sector"), Value("")),
+            "kind": Coalesce(F("offering__kind"), Value("")),
+            "offering": Coalesce(Cast("offering", CharField()), Value("")),
+        }
+        for dimension, expression in by_cell.items():
+            _insert_select(
+                SiteCell,
+                UseCell.objects.annotate(d=Value(dimension), v=expression)
+                .values("month", "site", "d", "v")
+                .annotate(n=Sum("uses"), c=Sum("children"), o=Sum("other_area_uses"))
+                .order_by(),
+                {"month": "month", "site": "site", "d": "dimension", "v": "value"} | MEASURES,
+            )
+        by_holder = {
             "age_band": dimensions.age_band_expression(),
             "gender": F("card__gender"),
             "life_situation": F("card__life_situation"),
         }
-        for dimension, expression in holder_expressions.items():
+        for dimension, expression in by_holder.items():
             _insert_select(
-                HolderCell,
+                SiteCell,
                 active.annotate(m=TruncMonth("used_on"), d=Value(dimension), v=expression)
                 .values("m", "site", "d", "v")
-                .annotate(n=Count("pk"), c=Coalesce(Sum("children"), 0))
+                .annotate(**measures)
                 .order_by(),
-                {
-                    "m": "month",
-                    "site": "site",
-                    "d": "dimension",
-                    "v": "value",
-                    "n": "uses",
-                    "c": "children",
-                },
+                {"m": "month", "site": "site", "d": "dimension", "v": "value"} | MEASURES,
             )
         scopes = {
             "nation": Value(0, output_field=IntegerField()),
@@ -342,6 +397,14 @@ def rebuild() -> None:
                     .order_by(),
                     {"p": "period", "s": "start", "sc": "scope", "k": "key", "n": "cards"},
                 )
+        _insert_select(
+            CardPeriodCell,
+            CardPeriod.objects.annotate(m=TruncMonth("valid_from"))
+            .values("m", "site", "kind")
+            .annotate(n=Count("pk"))
+            .order_by(),
+            {"m": "month", "site": "site", "kind": "kind", "n": "periods"},
+        )
         state = SummaryState.objects.first() or SummaryState()
         state.built_at = timezone.now()
         state.stale_since = None

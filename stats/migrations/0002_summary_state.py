@@ -18,7 +18,7 @@ def create_state(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("stats", "0001_initial"),
+        ("stats", "0001_summary"),
         ("usage", "0002_brokers"),
     ]
 
