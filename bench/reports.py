@@ -154,11 +154,20 @@ def median_ms(samples: list[float]) -> float:
 
 
 def capture(client: Client, url: str) -> list[str]:
+    """The statements a request runs (a server-side cursor's query stands for its
+    DECLARE, FETCH and CLOSE)."""
     with CaptureQueriesContext(connection) as ctx:
         response = client.get(url)
         consume(response)
     assert response.status_code == 200, (url, response.status_code)
-    return [query["sql"] for query in ctx.captured_queries]
+    statements = []
+    for query in ctx.captured_queries:
+        sql = query["sql"]
+        if sql.startswith("DECLARE "):
+            statements.append(sql.split(" CURSOR WITH HOLD FOR ", 1)[-1])
+        elif not sql.startswith(("FETCH ", "CLOSE ")):
+            statements.append(sql)
+    return statements
 
 
 def timed(client: Client, url: str, repeat: int) -> list[float]:

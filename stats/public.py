@@ -34,6 +34,20 @@ SECTORS = [*Offering.Sector.values, "none"]  # "none": plain admission, no offer
 NATIONAL = "national"
 
 
+def group_label(group: str) -> str:
+    return {"holders": _("Holders' tickets"), "children": _("Children's tickets")}[group]
+
+
+def short_labels() -> dict[str, str]:
+    """Column labels under a group heading (the sector alone)."""
+    sector_labels = dict(Offering.Sector.choices) | {"none": _("no offering"), "total": _("total")}
+    return {
+        f"{group}_{s}": str(sector_labels[s])
+        for group in ("holders", "children")
+        for s in [*SECTORS, "total"]
+    }
+
+
 def columns() -> list[tuple[str, str]]:
     """(key, label) of the published columns, in order."""
     sector_labels = dict(Offering.Sector.choices) | {"none": _("no offering")}
@@ -41,7 +55,8 @@ def columns() -> list[tuple[str, str]]:
         ("cards_registered", _("Cards registered")),
         ("cards_used", _("Cards used at least once")),
     ]
-    for group, label in (("holders", _("Holders' tickets")), ("children", _("Children's tickets"))):
+    for group in ("holders", "children"):
+        label = group_label(group)
         cols += [(f"{group}_{s}", f"{label}: {sector_labels[s]}") for s in SECTORS]
         cols.append((f"{group}_total", f"{label}: {_('total')}"))
     cols.append(("municipalities", _("Municipalities in the network")))

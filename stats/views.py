@@ -18,6 +18,7 @@ from django.http import (
 )
 from django.shortcuts import render
 from django.urls import path, re_path, reverse
+from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -26,7 +27,7 @@ from django.views.decorators.http import require_GET
 
 from kaikukanta import access
 from stats import exports, public, queries
-from stats.filters import ReportFilterForm
+from stats.filters import Filters, ReportFilterForm
 from venues.models import Site, User
 
 
@@ -106,9 +107,13 @@ def reports_index(request: HttpRequest, admin_site) -> HttpResponse:
     )
 
 
-def _filters(request: HttpRequest, sites) -> tuple[ReportFilterForm, object]:
+def _filters(request: HttpRequest, sites) -> tuple[ReportFilterForm, Filters]:
+    """The filter form, bound to the query string, the current year by default
+    (so the form shows what the figures cover)."""
     data = request.GET.copy()
-    form = ReportFilterForm(data or None, sites=sites)
+    data.setdefault("period", "year")
+    data.setdefault("year", str(timezone.localdate().year))
+    form = ReportFilterForm(data, sites=sites)
     return form, form.filters()
 
 
@@ -277,11 +282,18 @@ CARD_COLUMNS = ("cards_registered", "cards_used", "municipalities")
 @require_GET
 def public_page(request: HttpRequest) -> HttpResponse:
     figures = _public(request)
-    labels = dict(figures.columns)
+    labels = dict(figures.columns) | public.short_labels()
     ticket_keys = [key for key, _label in figures.columns if key not in CARD_COLUMNS]
 
     def table(rows, keys, first):
+        groups = []
+        if keys is not CARD_COLUMNS:
+            groups = [
+                (public.group_label(group), sum(1 for k in keys if k.startswith(group)))
+                for group in ("holders", "children")
+            ]
         return {
+            "groups": groups,
             "header": [labels[key] for key in keys],
             "rows": [
                 [
