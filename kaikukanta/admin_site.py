@@ -24,7 +24,7 @@ class KaikukantaAdminSite(admin.AdminSite):
     index_template = "stats/admin_index.html"
 
     def has_permission(self, request: HttpRequest) -> bool:
-        return access.may_use_admin(request.user)
+        return _once(request, "may_use_admin", access.may_use_admin)
 
     def get_urls(self):
         from stats.views import report_urls  # the report pages live in stats/
@@ -51,6 +51,19 @@ class KaikukantaAdminSite(admin.AdminSite):
 admin_site = KaikukantaAdminSite(name="admin")
 
 
+def _once(request: HttpRequest, name: str, check) -> bool:
+    """A role check asked once per request: an admin page asks each model admin
+    several times while building its menu."""
+    answers = request.__dict__.setdefault("_access_answers", {})
+    if name not in answers:
+        answers[name] = check(request.user)
+    return answers[name]
+
+
+def manages_network(request: HttpRequest) -> bool:
+    return _once(request, "may_manage_network", access.may_manage_network)
+
+
 class ScopedAdmin(admin.ModelAdmin):
     """A model admin whose rows and rights come from the access module.
 
@@ -74,18 +87,16 @@ class ScopedAdmin(admin.ModelAdmin):
     # Venue contact persons reach the admin for their site's reports only: the
     # model admins are for those who manage the network.
     def has_module_permission(self, request: HttpRequest) -> bool:
-        return access.may_manage_network(request.user)
+        return manages_network(request)
 
     def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
-        return access.may_manage_network(request.user) and (
-            obj is None or self._in_scope(request, obj)
-        )
+        return manages_network(request) and (obj is None or self._in_scope(request, obj))
 
     def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
         return self.has_view_permission(request, obj)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
-        return access.may_manage_network(request.user)
+        return manages_network(request)
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return self.has_view_permission(request, obj)

@@ -24,7 +24,6 @@ from openpyxl.styles import Font
 
 from stats.queries import Report, Table
 from usage.models import Redemption
-from venues.models import Offering
 
 FORMULA_START = ("=", "+", "-", "@")
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -41,6 +40,20 @@ def is_formula_like(value: Any) -> bool:
 # ---------------------------------------------------------------------------
 # Cells
 # ---------------------------------------------------------------------------
+
+
+def _plain(ws, value: Any) -> Any:
+    """A value for a write-only row: as it is (openpyxl types numbers and dates
+    itself, on its fast path), except text that would be read as a formula."""
+    if isinstance(value, str):
+        if value.startswith(FORMULA_START):
+            cell = WriteOnlyCell(ws, value=value)
+            cell.data_type = "s"  # text, never a formula
+            return cell
+        return value
+    if isinstance(value, datetime.datetime) and timezone.is_aware(value):
+        return timezone.localtime(value).replace(tzinfo=None)  # Excel has no time zones
+    return value
 
 
 def _cell(ws, value: Any, *, bold: bool = False) -> WriteOnlyCell:
@@ -193,8 +206,6 @@ def uses_header() -> list[str]:
     return [
         _("Date of use"),
         _("Offering"),
-        _("Kind"),
-        _("Sector"),
         _("Card ID"),
         _("Children's tickets"),
         _("Channel"),
@@ -203,15 +214,12 @@ def uses_header() -> list[str]:
 
 
 def _use_rows(rows: Iterable[tuple]) -> Iterator[list[Any]]:
-    kinds = {k: str(v) for k, v in Offering.Kind.choices}
-    sectors = {k: str(v) for k, v in Offering.Sector.choices}
     channels = {k: str(v) for k, v in Redemption.Channel.choices}
-    for used_on, title, kind, sector, card_id, children, channel, recorded_at in rows:
+    plain_admission = _("no offering (plain admission)")
+    for used_on, title, card_id, children, channel, recorded_at in rows:
         yield [
             used_on,
-            title or _("no offering (plain admission)"),
-            kinds.get(kind, kind or ""),
-            sectors.get(sector, sector or ""),
+            title or plain_admission,
             card_id,
             children,
             channels.get(channel, channel),
@@ -224,12 +232,12 @@ def uses_xlsx(rows: Iterable[tuple], title: str) -> tempfile.SpooledTemporaryFil
     disk as they come; memory stays flat) into a temporary file to stream."""
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(_sheet_title(title, set()))
-    for index, width in enumerate([12, 40, 12, 12, 16, 10, 18, 18]):
+    for index, width in enumerate([12, 40, 16, 10, 18, 18]):
         ws.column_dimensions[chr(ord("A") + index)].width = width
     ws.freeze_panes = "A2"
     ws.append([_cell(ws, label, bold=True) for label in uses_header()])
     for row in _use_rows(rows):
-        ws.append([_cell(ws, value) for value in row])
+        ws.append([_plain(ws, value) for value in row])
     # Closed by the FileResponse that streams it.
     out = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115
     wb.save(out)

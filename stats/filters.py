@@ -6,7 +6,10 @@ from dataclasses import dataclass
 
 from django import forms
 from django.db.models import QuerySet
+from django.forms.utils import flatatt
 from django.utils import formats, timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -120,6 +123,24 @@ def _blank(label):
     return [("", label)]
 
 
+class QuickSelect(forms.Select):
+    """A select rendered in Python: the national site filter has hundreds of
+    options, and a template per option would cost more than the figures."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        selected = {str(v) for v in (value if isinstance(value, (list, tuple)) else [value])}
+        final = self.build_attrs(self.attrs, attrs)
+        options = format_html_join(
+            "",
+            '<option value="{}"{}>{}</option>',
+            (
+                (option, mark_safe(" selected") if str(option) in selected else "", label)
+                for option, label in self.choices
+            ),
+        )
+        return format_html('<select name="{}"{}>{}</select>', name, flatatt(final), options)
+
+
 class ReportFilterForm(forms.Form):
     """The filters above a report. Read from GET; every field is optional and an
     invalid value falls back to the default (the current year, everything)."""
@@ -172,6 +193,8 @@ class ReportFilterForm(forms.Form):
         else:
             self.fields["site"].queryset = sites.order_by("name")
         for field in self.fields.values():
+            if type(field.widget) is forms.Select:
+                field.widget = QuickSelect(choices=field.widget.choices)
             css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
             field.widget.attrs.setdefault("class", css)
 

@@ -821,13 +821,6 @@ def site_uses(site: Site, period: Period) -> QuerySet:
         .filter(site=site, used_on__gte=period.start, used_on__lte=period.end)
         .order_by("used_on", "pk")
         .values_list(
-            "used_on",
-            "offering__title",
-            "offering__kind",
-            "offering__sector",
-            "card__card_id",
-            "children",
-            "channel",
-            "recorded_at",
+            "used_on", "offering__title", "card__card_id", "children", "channel", "recorded_at"
         )
     )

@@ -236,7 +236,7 @@ def site_uses(request: HttpRequest, admin_site, pk: int, fmt: str) -> HttpRespon
     the_site: Site = scope.site_or_404(pk)
     _form, filters = _filters(request, None)
     period = filters.period
-    rows = queries.site_uses(the_site, period).iterator(chunk_size=2000)
+    rows = queries.site_uses(the_site, period).iterator(chunk_size=10000)
     name = f"kaikukortti-{slugify(the_site.name) or 'site'}-uses-{period.slug}.{fmt}"
     if fmt == "xlsx":
         response = FileResponse(
