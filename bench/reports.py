@@ -306,8 +306,9 @@ def main() -> None:
         f"summary fresh: {summary.is_fresh()}; median of {n} runs (floors from raw: of 3).\n"
     )
     print(
-        "| measurement | server time (of which CPU here) | its own SQL, bare | floor: the same figures "
-        "from the raw uses, bare SQL | server ÷ floor | peak memory | target | met |"
+        "| measurement | server time (of which CPU here) | its own SQL, bare "
+        "| floor: the same figures from the raw uses, bare SQL | server ÷ floor "
+        "| peak memory | target | met |"
     )
     print("|---|---:|---:|---:|---:|---|---|---|")
     for label, client, url, kind in cases:
