@@ -352,6 +352,57 @@ def main() -> None:
             f"({len(statements)} statements) | {median_ms(floor):.0f} ms ({floor_note}) "
             f"| {ratio:.2f} | {memory} | {target} | {'yes' if met else 'NO'} |"
         )
+    recording_cost()
+
+
+def recording_cost(repeat: int = 150) -> None:
+    """What the summary's upkeep adds to recording a use: record_redemption
+    with and without the hook, in a transaction that is rolled back."""
+    from django.db import transaction
+
+    from usage import services
+
+    today = timezone.localdate()
+    cards = list(
+        Card.objects.filter(
+            valid_from__lte=today, valid_until__gte=today, closed_on__isnull=True
+        ).values_list("card_id", flat=True)[: 2 * repeat]
+    )
+    results = {}
+    with transaction.atomic():
+        area = Area.objects.order_by("pk").first()
+        organisation = Organisation.objects.create(
+            name="Vertailu: kirjaus", kind=Organisation.Kind.VENUE, area=area
+        )
+        site = Site.objects.create(
+            organisation=organisation,
+            name="Vertailu: kirjaus",
+            municipality=area.municipalities.first(),
+            contact_name="Vertailu",
+            contact_email="vertailu-kirjaus@example.fi",
+        )
+        offering = Offering.objects.create(
+            site=site, kind="admission", sector="culture", title="Vertailu", date=today
+        )
+        for label, batch in (("with", cards[:repeat]), ("without", cards[repeat:])):
+            saved = services.stats_summary.use_recorded
+            if label == "without":
+                services.stats_summary.use_recorded = lambda redemption: None
+            try:
+                started = time.perf_counter()
+                for card_id in batch:
+                    services.record_redemption(
+                        card_id=card_id, site=site, offering=offering, channel="desk"
+                    )
+                results[label] = (time.perf_counter() - started) / len(batch)
+            finally:
+                services.stats_summary.use_recorded = saved
+        transaction.set_rollback(True)
+    print(
+        f"\nRecording one use (record_redemption, {repeat} cards, rolled back): "
+        f"{results['with'] * 1000:.1f} ms with the summary's upkeep, "
+        f"{results['without'] * 1000:.1f} ms without."
+    )
 
 
 def _rows_sql(site: Site) -> tuple[str, list]:

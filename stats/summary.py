@@ -25,18 +25,16 @@ are serialised anyway.
 """
 
 import datetime
-from functools import reduce
-from operator import or_
 
 from django.db import connection, transaction
-from django.db.models import CharField, Count, F, IntegerField, Model, Q, QuerySet, Sum, Value
+from django.db.models import CharField, Count, F, IntegerField, Model, QuerySet, Sum, Value
 from django.db.models.functions import Cast, Coalesce, TruncMonth, TruncQuarter, TruncYear
 from django.utils import timezone
 
 from stats import dimensions
 from stats.models import CardPeriodCell, CardsUsed, SiteCell, SummaryState, UseCell
 from usage.models import Card, CardPeriod, Redemption
-from venues.models import Offering, Site
+from venues.models import Offering
 
 # Namespaces of our advisory locks (the first of PostgreSQL's two int4 keys).
 LOCK_CARD = 7041
@@ -65,15 +63,42 @@ def lock(namespace: int, pk: int) -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [namespace, pk % 2**31])
 
 
+def _conflict_target(model: type[Model], key: dict) -> str:
+    """The unique index an upsert of `key` meets (UseCell has two, partial)."""
+    if model is UseCell:
+        if key["offering_id"] is None:
+            return "(month, site_id, channel) WHERE offering_id IS NULL"
+        return "(month, site_id, offering_id, channel) WHERE offering_id IS NOT NULL"
+    return {
+        SiteCell: "(month, site_id, dimension, value)",
+        CardsUsed: "(period, start, scope, key)",
+        CardPeriodCell: "(month, site_id, kind)",
+    }[model]
+
+
 def _bump(model: type[Model], keys: list[dict], **deltas: int) -> None:
-    """Add `deltas` to the rows with these keys, creating missing rows first."""
+    """Add `deltas` to the rows with these keys, creating missing ones: one
+    INSERT … ON CONFLICT DO UPDATE SET n = n + excluded.n (PostgreSQL and SQLite
+    both have it), so a concurrent recorder queues on the row and nothing is
+    lost. Rows go in a fixed order so that two recorders never wait on each
+    other crosswise."""
     if not keys:
         return
-    model.objects.bulk_create([model(**key) for key in keys], ignore_conflicts=True)
-    condition = reduce(or_, (Q(**key) for key in keys))
-    model.objects.filter(condition).update(
-        **{field: F(field) + delta for field, delta in deltas.items()}
-    )
+    qn = connection.ops.quote_name
+    table = qn(model._meta.db_table)
+    key_columns = list(keys[0])
+    columns = [*key_columns, *deltas]
+    rows = sorted(tuple(key[c] for c in key_columns) for key in keys)
+    values = ", ".join(["(" + ", ".join(["%s"] * len(columns)) + ")"] * len(rows))
+    params = [value for row in rows for value in (*row, *deltas.values())]
+    updates = ", ".join(f"{qn(f)} = {table}.{qn(f)} + excluded.{qn(f)}" for f in deltas)
+    target = _conflict_target(model, keys[0])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({', '.join(qn(c) for c in columns)}) VALUES {values} "
+            f"ON CONFLICT {target} DO UPDATE SET {updates}",
+            params,
+        )
 
 
 # ---------------------------------------------------------------------------
@@ -105,24 +130,31 @@ def site_cell_values(
     }
 
 
+FACTS_SQL = """
+    SELECT c.birth_year, c.gender, c.life_situation, c.issued_by_id, im.area_id,
+           (SELECT sm.area_id FROM venues_site s
+              JOIN venues_municipality sm ON sm.id = s.municipality_id WHERE s.id = %s),
+           (SELECT o.sector FROM venues_offering o WHERE o.id = %s),
+           (SELECT o.kind FROM venues_offering o WHERE o.id = %s)
+    FROM usage_card c
+    JOIN venues_site i ON i.id = c.issued_by_id
+    JOIN venues_municipality im ON im.id = i.municipality_id
+    WHERE c.id = %s
+"""
+
+
 def _count(use: Redemption, sign: int) -> None:
     lock(LOCK_CARD, use.card_id)
-    offering = None
     if use.offering_id:
         lock(LOCK_OFFERING, use.offering_id)
-        offering = Offering.objects.filter(pk=use.offering_id).values("sector", "kind").get()
-    # Read the card after the lock: a concurrent correction has then either
-    # committed (and we see it) or not started.
-    card = Card.objects.only("birth_year", "gender", "life_situation", "issued_by").get(
-        pk=use.card_id
-    )
-    areas = dict(
-        Site.objects.filter(pk__in={use.site_id, card.issued_by_id}).values_list(
-            "pk", "municipality__area"
-        )
-    )
-    site_area = areas.get(use.site_id)
-    other = sign * int(dimensions.other_area(site_area, areas.get(card.issued_by_id)))
+    # Read the card and the offering after the locks: a concurrent correction
+    # has then either committed (and we see it) or not started. One statement.
+    with connection.cursor() as cursor:
+        cursor.execute(FACTS_SQL, [use.site_id, use.offering_id, use.offering_id, use.card_id])
+        birth_year, gender, life, issuer, issuer_area, site_area, sector, kind = cursor.fetchone()
+    card = Card(birth_year=birth_year, gender=gender, life_situation=life, issued_by_id=issuer)
+    offering = {"sector": sector, "kind": kind} if use.offering_id else None
+    other = sign * int(dimensions.other_area(site_area, issuer_area))
     month = use.used_on.replace(day=1)
     children = sign * use.children
     _bump(
@@ -172,35 +204,37 @@ def calendar_periods(day: datetime.date) -> list[tuple[str, datetime.date, datet
     ]
 
 
+OTHER_USES_SQL = """
+    SELECT r.used_on, r.site_id, m.area_id
+    FROM usage_redemption r
+    JOIN venues_site s ON s.id = r.site_id
+    JOIN venues_municipality m ON m.id = s.municipality_id
+    WHERE r.card_id = %s AND r.voided_at IS NULL AND r.id <> %s
+      AND r.used_on >= %s AND r.used_on <= %s
+"""
+
+
 def _count_card(use: Redemption, card: Card, site_area: int | None, sign: int) -> None:
     """+1 (or −1) distinct card in each period and scope where this use is the
-    card's only active one."""
+    card's only active one (its other active uses that year: a handful, at most
+    one per offering and day)."""
     periods = calendar_periods(use.used_on)
-    year_start, year_end = periods[-1][1], periods[-1][2]
-    scopes: dict[str, tuple[Q, int]] = {
-        "nation": (Q(), 0),
-        "site": (Q(site_id=use.site_id), use.site_id),
-    }
+    with connection.cursor() as cursor:
+        cursor.execute(OTHER_USES_SQL, [use.card_id, use.pk, periods[-1][1], periods[-1][2]])
+        others = [(_as_date(day), site, area) for day, site, area in cursor.fetchall()]
+    scopes = {"nation": 0, "site": use.site_id}
     if site_area is not None:
-        scopes["area"] = (Q(site__municipality__area=site_area), site_area)
-    others = (
-        Redemption.objects.active()
-        .filter(card_id=use.card_id, used_on__gte=year_start, used_on__lte=year_end)
-        .exclude(pk=use.pk)
-    )
-    seen = others.aggregate(
-        **{
-            f"{period}_{scope}": Count(
-                "pk", filter=Q(used_on__gte=start, used_on__lte=end) & condition
-            )
-            for period, start, end in periods
-            for scope, (condition, _key) in scopes.items()
-        }
-    )
+        scopes["area"] = site_area
     cells = []
-    for period, start, _end in periods:
-        for scope, (_condition, key) in scopes.items():
-            if seen[f"{period}_{scope}"] == 0:
+    for period, start, end in periods:
+        within = [(site, area) for day, site, area in others if start <= day <= end]
+        seen = {
+            "nation": bool(within),
+            "site": any(site == use.site_id for site, _area in within),
+            "area": any(area == site_area for _site, area in within),
+        }
+        for scope, key in scopes.items():
+            if not seen[scope]:
                 cells.append({"period": period, "start": start, "scope": scope, "key": key})
                 if scope == "nation":  # the card's first use anywhere: its issuer's too
                     issuer = {"scope": "issuer", "key": card.issued_by_id}

@@ -35,6 +35,7 @@ import datetime
 from types import SimpleNamespace
 
 import pytest
+from django.utils import translation
 
 from stats import summary
 from tests.factories import CardFactory, OfferingFactory
@@ -135,3 +136,23 @@ def source(request, usage):
     else:
         assert summary.is_fresh()
     return request.param
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """The figures are checked against English labels (fi is the default
+    language; the catalogs come in one pass later)."""
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def client_for(client_for):
+    """The personas' clients, reading the pages in English."""
+
+    def make(persona: str):
+        client = client_for(persona)
+        client.cookies["django_language"] = "en"
+        return client
+
+    return make

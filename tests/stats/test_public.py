@@ -137,6 +137,7 @@ def test_public_figures_of_the_data_set(usage, source):
 
 
 def test_the_page_the_json_and_the_csv_agree(client, usage):
+    client.cookies["django_language"] = "en"
     data = json.loads(client.get(reverse("stats:public_json") + "?year=2025").content)
     assert data["year"] == 2025
     assert data["suppression"]["threshold"] == 5
