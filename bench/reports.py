@@ -323,7 +323,7 @@ def main() -> None:
             consume(client.get(url))
             _current, traced = tracemalloc.get_traced_memory()
             tracemalloc.stop()
-            memory = f"{rss:.0f} MB RSS (+{rss - base:.0f}); {traced / 2**20:.0f} MB traced"
+            memory = f"{rss:.0f} MB RSS (+{max(rss - base, 0):.0f}); {traced / 2**20:.0f} MB traced"
             own = replay(statements, n)
             floor = sql_time(*_rows_sql(site), n)
             floor_note = "the rows, fetched"
