@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from functools import wraps
 
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.http import (
     FileResponse,
     Http404,
@@ -20,8 +21,8 @@ from django.shortcuts import render
 from django.urls import path, re_path, reverse
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -258,12 +259,23 @@ def site_uses(request: HttpRequest, admin_site, pk: int, fmt: str) -> HttpRespon
 SUPPRESSED = ".."  # Statistics Finland's sign for a figure withheld for confidentiality
 
 
+PUBLIC_CACHE_SECONDS = 300
+
+
 def _public(request: HttpRequest) -> public.PublicFigures:
+    """The public figures, from the shared cache for five minutes: the page is
+    open to everyone, so it must not recompute them on every request (and while
+    the summary is stale they come from the raw uses, which is slow)."""
     try:
         year = int(request.GET.get("year", ""))
     except ValueError:
         year = None
-    return public.public_figures(year)
+    key = f"stats:public:{year}:{get_language()}"
+    figures = cache.get(key)
+    if figures is None:
+        figures = public.public_figures(year)
+        cache.set(key, figures, PUBLIC_CACHE_SECONDS)
+    return figures
 
 
 def _public_rows(figures: public.PublicFigures, rows: list[public.Row], first: str):
