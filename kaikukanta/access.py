@@ -15,6 +15,7 @@ The rules (DOMAIN.md, "The people and what they may do"):
   sites it has been given; coordinators manage their area's brokers.
 """
 
+from dataclasses import dataclass
 from enum import StrEnum
 
 from django.db.models import Q, QuerySet
@@ -178,11 +179,61 @@ def roles(user: User) -> set[str]:
     return held
 
 
-def may_use_admin(user: User) -> bool:
-    """The Django admin serves national admins and area coordinators."""
+def may_manage_network(user: User) -> bool:
+    """National admins and area coordinators manage the network in the admin
+    (areas, organisations, sites, people); the model admins ask this."""
     if not user.is_authenticated or not user.is_active:
         return False
     return is_national_admin(user) or coordinated_areas(user).exists()
+
+
+def may_use_admin(user: User) -> bool:
+    """The Django admin serves those who manage the network and, for their
+    site's reports only, venue contact persons."""
+    if may_manage_network(user):
+        return True
+    return sites(user, Can.MANAGE_VENUE).exists()
+
+
+@dataclass(frozen=True)
+class ReportScope:
+    """What a user's statistics may cover.
+
+    `sites`: the venue sites whose uses the user may see in aggregate (their own
+    venue site; every venue site of a coordinated area; all for a national
+    admin). `areas`: the areas whose cards (those registered by the area's
+    distributor sites) the user may see in aggregate. `national`: every area
+    side by side. `card_figures`: the holder's background (age band, gender,
+    life situation, issuing distributor) and the cards registered, renewed and
+    used — for coordinators and national admins only."""
+
+    sites: QuerySet[Site]
+    areas: QuerySet[Area]
+    national: bool
+    card_figures: bool
+
+    def site_or_404(self, pk: object) -> Site:
+        try:
+            return self.sites.get(pk=pk)
+        except (Site.DoesNotExist, ValueError, TypeError):
+            raise Http404 from None
+
+    def area_or_404(self, pk: object) -> Area:
+        try:
+            return self.areas.get(pk=pk)
+        except (Area.DoesNotExist, ValueError, TypeError):
+            raise Http404 from None
+
+
+def report_scope(user: User) -> ReportScope:
+    """The one answer to "whose figures may this user see": every report page,
+    export and PDF asks it, and answers 404 outside it."""
+    return ReportScope(
+        sites=sites(user, Can.MANAGE_VENUE),
+        areas=coordinated_areas(user),
+        national=is_national_admin(user),
+        card_figures=may_manage_network(user),
+    )
 
 
 def audit_entries(user: User) -> QuerySet[AuditEntry]:

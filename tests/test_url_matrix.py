@@ -491,6 +491,9 @@ ROUTES: dict[str, list[Case]] = {
     "api:schema": [Case(lambda n: reverse("api:schema"), SCOPE_ALL)],
     "api:docs": [Case(lambda n: reverse("api:docs"), SCOPE_ALL)],
     "api:not_found": [Case(lambda n: "/api/v1/unknown", dict.fromkeys(PERSONAS, 404))],
+    "stats:public": [Case(lambda n: reverse("stats:public"), SCOPE_ALL)],
+    "stats:public_json": [Case(lambda n: reverse("stats:public_json"), SCOPE_ALL)],
+    "stats:public_csv": [Case(lambda n: reverse("stats:public_csv"), SCOPE_ALL)],
 }
 
 

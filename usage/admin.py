@@ -6,6 +6,7 @@ that only its prefix is seen. Tokens are revoked there too, never deleted."""
 
 from django import forms
 from django.contrib import admin, messages
+from django.db import models
 from django.http import HttpRequest
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -66,7 +67,9 @@ class BrokerAdmin(ScopedAdmin):
     list_display = ("name", "area", "is_active", "contact_email", "created_at")
     list_filter = ("is_active", "area")
     search_fields = ("name", "contact_email", "tokens__prefix")
-    filter_horizontal = ("sites",)
+    # Checkboxes, not Django's two-box filter widget: its search labels carry
+    # ARIA attributes that axe rejects, and a broker has a handful of sites.
+    formfield_overrides = {models.ManyToManyField: {"widget": forms.CheckboxSelectMultiple}}
     inlines = [BrokerTokenInline]
     fieldsets = (
         (None, {"fields": ("name", "contact_email", "area", "is_active")}),

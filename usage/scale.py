@@ -59,6 +59,12 @@ class ScaleSeeder:
             if missing <= 0:
                 break
             self._redemptions(missing, cards, offerings)
+        # The rows went in directly, past the recording service: recompute the
+        # statistics summary from them.
+        from stats.summary import rebuild
+
+        self.say("Rebuilding the statistics summary…")
+        rebuild()
         return self._existing() - initial
 
     def _existing(self) -> int:

@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from kaikukanta import audit
+from stats import summary as stats_summary
 from usage.card_ids import is_valid_card_id, normalise_card_id
 from usage.models import MAX_CHILDREN, Broker, Card, CardPeriod, Redemption, one_year_from
 from venues.models import Offering, Site, User
@@ -481,10 +482,12 @@ class _Ledger:
 
 
 def _insert(site: Site, redemptions: list[Redemption], how: dict) -> None:
-    """The accepted uses and their audit entries, in two inserts."""
+    """The accepted uses, their cells in the statistics summary and their audit
+    entries, a few statements for any number of uses."""
     if not redemptions:
         return
     Redemption.objects.bulk_create(redemptions)
+    stats_summary.uses_recorded(redemptions)  # the statistics summary, same transaction
     audit.log_many(
         [
             audit.entry(
@@ -538,6 +541,7 @@ def void_redemption(
         redemption.voided_by = voided_by
         redemption.void_reason = reason[:300]
         redemption.save(update_fields=["voided_at", "voided_by", "void_reason"])
+        stats_summary.use_voided(redemption)  # the statistics summary, same transaction
         audit.log(
             action="redemption.voided",
             obj=redemption,

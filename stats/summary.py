@@ -1,0 +1,497 @@
+"""Upkeep of the statistics summary (see stats/models.py for what it holds).
+
+The summary changes only inside the transaction of the change that causes it,
+so it never disagrees with the committed rows:
+
+- `use_recorded` / `use_voided`: called by `usage.services.record_redemption`
+  and `void_redemption`. They add or take off one use in its cells and, when
+  it is the card's first (or last remaining) use of a period within a scope,
+  one card in CardsUsed. Counters move with `UPDATE … SET n = n + d`, so
+  concurrent recorders at one site queue on the row and lose nothing.
+- signals (stats/signals.py) when a card's background or an offering's sector
+  or kind is corrected (the uses move between cells), when a card period is
+  registered (CardPeriodCell), and when a site or a municipality moves to
+  another area (the summary is marked stale).
+- `rebuild`: recomputes everything from the raw rows in one transaction with the
+  summary tables locked (the bulk loader calls it; so can an operator).
+
+Serialisation. Deciding "the card's first use" reads the card's other uses,
+and moving an offering's or a card's uses reads theirs, so every change that
+touches a card's or an offering's cells holds a PostgreSQL advisory lock on it
+(recording also holds the card's and the offering's row locks; voiding holds
+only the use's row lock, and must not wait for the card's row after it, or a
+concurrent re-recording of the same use could deadlock). On SQLite, writers
+are serialised anyway.
+"""
+
+import datetime
+from collections import defaultdict
+
+from django.db import connection, transaction
+from django.db.models import CharField, Count, F, IntegerField, Model, QuerySet, Sum, Value
+from django.db.models.functions import Cast, Coalesce, TruncMonth, TruncQuarter, TruncYear
+from django.utils import timezone
+
+from stats import dimensions
+from stats.models import CardPeriodCell, CardsUsed, SiteCell, SummaryState, UseCell
+from usage.models import Card, CardPeriod, Redemption
+from venues.models import Offering, Site
+
+# Namespaces of our advisory locks (the first of PostgreSQL's two int4 keys).
+LOCK_CARD = 7041
+LOCK_OFFERING = 7042
+TABLES = (UseCell, SiteCell, CardsUsed, CardPeriodCell)
+
+
+def is_fresh() -> bool:
+    """Whether the summary agrees with the raw rows (reports read it only then)."""
+    return SummaryState.objects.filter(stale_since__isnull=True).exists()
+
+
+def mark_stale(reason: str) -> None:
+    updated = SummaryState.objects.filter(stale_since__isnull=True).update(
+        stale_since=timezone.now(), stale_reason=reason[:200]
+    )
+    if not updated and not SummaryState.objects.exists():
+        SummaryState.objects.create(stale_since=timezone.now(), stale_reason=reason[:200])
+
+
+def lock(namespace: int, pk: int) -> None:
+    """Serialise the summary's upkeep for one card or offering until the
+    transaction ends."""
+    _advisory_locks(namespace, {pk})
+
+
+def _conflict_target(model: type[Model], key: dict) -> str:
+    """The unique index an upsert of `key` meets (UseCell has two, partial)."""
+    if model is UseCell:
+        if key["offering_id"] is None:
+            return "(month, site_id, channel) WHERE offering_id IS NULL"
+        return "(month, site_id, offering_id, channel) WHERE offering_id IS NOT NULL"
+    return {
+        SiteCell: "(month, site_id, dimension, value)",
+        CardsUsed: "(period, start, scope, key)",
+        CardPeriodCell: "(month, site_id, kind)",
+    }[model]
+
+
+def _bump(model: type[Model], keys: list[dict], **deltas: int) -> None:
+    """Add the same `deltas` to the rows with these keys, creating missing ones."""
+    if keys:
+        cells = {tuple(key.values()): list(deltas.values()) for key in keys}
+        _upsert(model, tuple(keys[0]), tuple(deltas), cells, +1)
+
+
+# ---------------------------------------------------------------------------
+# Recording and voiding
+# ---------------------------------------------------------------------------
+
+
+def uses_recorded(uses: list[Redemption]) -> None:
+    """Count newly recorded uses (already inserted). Called inside the
+    recording transaction, once for all the uses it records."""
+    _apply(uses, +1)
+
+
+def use_recorded(redemption: Redemption) -> None:
+    uses_recorded([redemption])
+
+
+def use_voided(redemption: Redemption) -> None:
+    """Take a voided use off. Called inside the voiding transaction."""
+    _apply([redemption], -1)
+
+
+def site_cell_values(
+    *, channel: str, offering: dict | None, offering_pk: int | None, holder: dict[str, str]
+) -> dict[str, str]:
+    """The value of a use in each of SiteCell's dimensions."""
+    return {
+        "total": "",
+        "channel": channel,
+        "sector": offering["sector"] if offering else "",
+        "kind": offering["kind"] if offering else "",
+        "offering": str(offering_pk) if offering_pk else "",
+        **holder,
+    }
+
+
+def _advisory_locks(namespace: int, pks: set[int]) -> None:
+    """Serialise the upkeep for these cards or offerings (one statement; the
+    keys in a fixed order, so two recorders never wait on each other crosswise)."""
+    if connection.vendor != "postgresql" or not pks:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(%s, k) FROM "
+            "(SELECT k FROM unnest(%s::int[]) AS k ORDER BY k) AS keys",
+            [namespace, sorted(pk % 2**31 for pk in pks)],
+        )
+
+
+def _facts(uses: list[Redemption]) -> tuple[dict, dict, dict]:
+    """What the cells need to know of the uses' cards, sites and offerings,
+    read after the locks (a concurrent correction has then either committed,
+    and we see it, or not started): three queries whatever the number of uses."""
+    cards = {
+        pk: (
+            Card(birth_year=birth_year, gender=gender, life_situation=life, issued_by_id=issuer),
+            issuer_area,
+        )
+        for pk, birth_year, gender, life, issuer, issuer_area in Card.objects.filter(
+            pk__in={use.card_id for use in uses}
+        ).values_list(
+            "pk",
+            "birth_year",
+            "gender",
+            "life_situation",
+            "issued_by_id",
+            "issued_by__municipality__area_id",
+        )
+    }
+    site_areas = dict(
+        Site.objects.filter(pk__in={use.site_id for use in uses}).values_list(
+            "pk", "municipality__area_id"
+        )
+    )
+    offerings = {
+        pk: {"sector": sector, "kind": kind}
+        for pk, sector, kind in Offering.objects.filter(
+            pk__in={use.offering_id for use in uses if use.offering_id}
+        ).values_list("pk", "sector", "kind")
+    }
+    return cards, site_areas, offerings
+
+
+def _apply(uses: list[Redemption], sign: int) -> None:
+    """Add (+1) or take off (−1) the uses in their cells, and the cards that
+    they make used (or no longer used) in a period and scope."""
+    if not uses:
+        return
+    _advisory_locks(LOCK_CARD, {use.card_id for use in uses})
+    _advisory_locks(LOCK_OFFERING, {use.offering_id for use in uses if use.offering_id})
+    cards, site_areas, offerings = _facts(uses)
+    use_cells: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0])
+    site_cells: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for use in uses:
+        card, issuer_area = cards[use.card_id]
+        measures = (
+            1,
+            use.children,
+            int(dimensions.other_area(site_areas[use.site_id], issuer_area)),
+        )
+        month = use.used_on.replace(day=1)
+        _add(use_cells[(month, use.site_id, use.offering_id, use.channel)], measures)
+        values = site_cell_values(
+            channel=use.channel,
+            offering=offerings.get(use.offering_id),
+            offering_pk=use.offering_id,
+            holder=dimensions.holder_values(card, use.used_on.year),
+        )
+        for dimension, value in values.items():
+            _add(site_cells[(month, use.site_id, dimension, value)], measures)
+    measure_names = ("uses", "children", "other_area_uses")
+    use_keys = ("month", "site_id", "offering_id", "channel")
+    # UseCell's two partial unique indexes: a cell with an offering, and one without.
+    for with_offering in (True, False):
+        _upsert(
+            UseCell,
+            use_keys,
+            measure_names,
+            {k: v for k, v in use_cells.items() if (k[2] is not None) is with_offering},
+            sign,
+        )
+    _upsert(SiteCell, ("month", "site_id", "dimension", "value"), measure_names, site_cells, sign)
+    _count_cards(uses, cards, site_areas, sign)
+
+
+def _add(totals: list[int], measures: tuple[int, ...]) -> None:
+    for position, value in enumerate(measures):
+        totals[position] += value
+
+
+def _upsert(
+    model: type[Model],
+    key_names: tuple[str, ...],
+    measure_names: tuple[str, ...],
+    cells: dict[tuple, list[int]],
+    sign: int,
+) -> None:
+    """Add each cell's measures (times `sign`) to its row, creating missing ones:
+    one INSERT … ON CONFLICT DO UPDATE for all the cells."""
+    if not cells:
+        return
+    qn = connection.ops.quote_name
+    table = qn(model._meta.db_table)
+    columns = [*key_names, *measure_names]
+    rows = sorted(cells.items(), key=lambda item: tuple(str(part) for part in item[0]))
+    values = ", ".join(["(" + ", ".join(["%s"] * len(columns)) + ")"] * len(rows))
+    params = [value for key, measures in rows for value in (*key, *(sign * m for m in measures))]
+    updates = ", ".join(f"{qn(f)} = {table}.{qn(f)} + excluded.{qn(f)}" for f in measure_names)
+    target = _conflict_target(model, dict(zip(key_names, rows[0][0], strict=True)))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({', '.join(qn(c) for c in columns)}) VALUES {values} "
+            f"ON CONFLICT {target} DO UPDATE SET {updates}",
+            params,
+        )
+
+
+def calendar_periods(day: datetime.date) -> list[tuple[str, datetime.date, datetime.date]]:
+    """(period, first day, last day) of the month, quarter and year of `day`."""
+    month_start = day.replace(day=1)
+    next_month = (month_start + datetime.timedelta(days=32)).replace(day=1)
+    quarter_start = datetime.date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+    next_quarter = (quarter_start + datetime.timedelta(days=95)).replace(day=1)
+    one_day = datetime.timedelta(days=1)
+    return [
+        ("month", month_start, next_month - one_day),
+        ("quarter", quarter_start, next_quarter - one_day),
+        ("year", datetime.date(day.year, 1, 1), datetime.date(day.year, 12, 31)),
+    ]
+
+
+def _covers(day: datetime.date, site: int, area: int | None) -> set[tuple]:
+    """The (period, start, scope, key) cells a use on `day` at `site` counts its
+    card in (the issuer's cell follows the nation's, below)."""
+    cells = set()
+    for period, start, _end in calendar_periods(day):
+        cells |= {(period, start, "nation", 0), (period, start, "site", site)}
+        if area is not None:
+            cells.add((period, start, "area", area))
+    return cells
+
+
+def _count_cards(uses: list[Redemption], cards: dict, site_areas: dict, sign: int) -> None:
+    """+1 (or −1) distinct card in each period and scope where these uses are
+    the card's only active ones: its other active uses in those years are read
+    in one query (a handful a card, at most one per offering and day)."""
+    own = {use.pk for use in uses}
+    years = {use.used_on.year for use in uses}
+    others = (
+        Redemption.objects.active()
+        .filter(
+            card__in={use.card_id for use in uses},
+            used_on__gte=datetime.date(min(years), 1, 1),
+            used_on__lte=datetime.date(max(years), 12, 31),
+        )
+        .values_list("pk", "card_id", "used_on", "site_id", "site__municipality__area_id")
+    )
+    covered: dict[int, set[tuple]] = defaultdict(set)
+    for pk, card, day, site, area in others:
+        if pk not in own:
+            covered[card] |= _covers(day, site, area)
+    new: dict[int, set[tuple]] = defaultdict(set)
+    for use in uses:
+        new[use.card_id] |= _covers(use.used_on, use.site_id, site_areas[use.site_id])
+    changed: dict[tuple, list[int]] = defaultdict(lambda: [0])
+    for card, cells in new.items():
+        for period, start, scope, key in cells - covered[card]:
+            changed[(period, start, scope, key)][0] += 1
+            if scope == "nation":  # the card's first use anywhere: its issuer's too
+                changed[(period, start, "issuer", cards[card][0].issued_by_id)][0] += 1
+    _upsert(CardsUsed, ("period", "start", "scope", "key"), ("cards",), changed, sign)
+
+
+# ---------------------------------------------------------------------------
+# Corrections
+# ---------------------------------------------------------------------------
+
+
+def _groups(uses: QuerySet[Redemption]) -> QuerySet:
+    """Active uses by month and site, with their measures."""
+    return (
+        uses.filter(voided_at__isnull=True)
+        .annotate(month=TruncMonth("used_on"))
+        .values("month", "site")
+        .annotate(
+            uses=Count("pk"),
+            children=Coalesce(Sum("children"), 0),
+            other=Coalesce(Sum(dimensions.other_area_expression()), 0),
+        )
+        .order_by()
+    )
+
+
+def _move(group: dict, old: dict[str, str], new: dict[str, str]) -> None:
+    """Move a (month, site) group of uses from the old values to the new ones."""
+    month = _as_date(group["month"])
+    for sign, values in ((-1, old), (+1, new)):
+        _bump(
+            SiteCell,
+            [
+                {"month": month, "site_id": group["site"], "dimension": d, "value": v}
+                for d, v in values.items()
+            ],
+            uses=sign * group["uses"],
+            children=sign * group["children"],
+            other_area_uses=sign * group["other"],
+        )
+
+
+def card_background_changed(card: Card, before: dict) -> None:
+    """Move the card's uses between holder cells after its birth year, gender or
+    life situation was corrected. Called inside the change's transaction with
+    the card locked (`lock(LOCK_CARD, …)` was taken before `before` was read)."""
+    old_card = Card(
+        birth_year=before["birth_year"],
+        gender=before["gender"],
+        life_situation=before["life_situation"],
+    )
+    for group in _groups(Redemption.objects.filter(card=card)):  # a card's few site-months
+        year = _as_date(group["month"]).year
+        old = dimensions.holder_values(old_card, year)
+        new = dimensions.holder_values(card, year)
+        changed = [d for d in old if old[d] != new[d]]
+        if changed:
+            _move(group, {d: old[d] for d in changed}, {d: new[d] for d in changed})
+
+
+def offering_changed(offering: Offering, before: dict) -> None:
+    """Move the offering's uses between sector and kind cells after either was
+    changed. Called inside the change's transaction, with the offering locked."""
+    changed = [field for field in ("sector", "kind") if before[field] != getattr(offering, field)]
+    if not changed:
+        return
+    old = {field: before[field] for field in changed}
+    new = {field: getattr(offering, field) for field in changed}
+    for group in _groups(Redemption.objects.filter(offering=offering)):
+        _move(group, old, new)
+
+
+def card_period_added(period: CardPeriod, sign: int = +1) -> None:
+    """Count a card registered or renewed (or, with sign −1, one deleted)."""
+    _bump(
+        CardPeriodCell,
+        [
+            {
+                "month": period.valid_from.replace(day=1),
+                "site_id": period.site_id,
+                "kind": period.kind,
+            }
+        ],
+        periods=sign,
+    )
+
+
+def _as_date(value) -> datetime.date:
+    return value.date() if isinstance(value, datetime.datetime) else value
+
+
+# ---------------------------------------------------------------------------
+# Rebuilding from the raw rows
+# ---------------------------------------------------------------------------
+
+
+def _insert_select(model: type[Model], query: QuerySet, columns: dict[str, str]) -> None:
+    """INSERT INTO model (columns) SELECT …: the aggregate runs in the database
+    and its rows never come to Python. `columns` maps the query's output names
+    to the model's fields."""
+    q = query.query
+    # Django 5.2 keeps the select list's order in `selected`.
+    names = (
+        list(q.selected)
+        if q.selected is not None
+        else [*q.extra_select, *q.values_select, *q.annotation_select]
+    )
+    targets = [model._meta.get_field(columns[name]).column for name in names]
+    sql, params = q.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {model._meta.db_table} ({', '.join(targets)}) {sql}", params)
+
+
+PERIOD_TRUNC = {"month": TruncMonth, "quarter": TruncQuarter, "year": TruncYear}
+MEASURES = {"n": "uses", "c": "children", "o": "other_area_uses"}
+
+
+def rebuild() -> None:
+    """Recompute the whole summary from the raw rows, in one transaction.
+
+    The summary tables are locked for the duration so that no recording can
+    change them between the aggregate's snapshot and the commit (recorders
+    wait; on SQLite, writers queue anyway)."""
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                tables = ", ".join(model._meta.db_table for model in TABLES)
+                cursor.execute(f"LOCK TABLE {tables} IN EXCLUSIVE MODE")
+        for model in TABLES:
+            model.objects.all().delete()
+        active = Redemption.objects.active()
+        measures = {
+            "n": Count("pk"),
+            "c": Coalesce(Sum("children"), 0),
+            "o": Coalesce(Sum(dimensions.other_area_expression()), 0),
+        }
+        _insert_select(
+            UseCell,
+            active.annotate(m=TruncMonth("used_on"))
+            .values("m", "site", "offering", "channel")
+            .annotate(**measures)
+            .order_by(),
+            {"m": "month", "site": "site", "offering": "offering", "channel": "channel"} | MEASURES,
+        )
+        # The site-month breakdowns by what a use stores come from UseCell (already
+        # a sixth of the uses); those by the holder, from the uses and their cards.
+        by_cell = {
+            "total": Value(""),
+            "channel": F("channel"),
+            "sector": Coalesce(F("offering__sector"), Value("")),
+            "kind": Coalesce(F("offering__kind"), Value("")),
+            "offering": Coalesce(Cast("offering", CharField()), Value("")),
+        }
+        for dimension, expression in by_cell.items():
+            _insert_select(
+                SiteCell,
+                UseCell.objects.annotate(d=Value(dimension), v=expression)
+                .values("month", "site", "d", "v")
+                .annotate(n=Sum("uses"), c=Sum("children"), o=Sum("other_area_uses"))
+                .order_by(),
+                {"month": "month", "site": "site", "d": "dimension", "v": "value"} | MEASURES,
+            )
+        by_holder = {
+            "age_band": dimensions.age_band_expression(),
+            "gender": F("card__gender"),
+            "life_situation": F("card__life_situation"),
+        }
+        for dimension, expression in by_holder.items():
+            _insert_select(
+                SiteCell,
+                active.annotate(m=TruncMonth("used_on"), d=Value(dimension), v=expression)
+                .values("m", "site", "d", "v")
+                .annotate(**measures)
+                .order_by(),
+                {"m": "month", "site": "site", "d": "dimension", "v": "value"} | MEASURES,
+            )
+        scopes = {
+            "nation": Value(0, output_field=IntegerField()),
+            "site": F("site"),
+            "area": F("site__municipality__area"),
+            "issuer": F("card__issued_by"),
+        }
+        for period, trunc in PERIOD_TRUNC.items():
+            for scope, key in scopes.items():
+                uses = active
+                if scope == "area":
+                    uses = uses.filter(site__municipality__area__isnull=False)
+                _insert_select(
+                    CardsUsed,
+                    uses.annotate(p=Value(period), s=trunc("used_on"), sc=Value(scope), k=key)
+                    .values("p", "s", "sc", "k")
+                    .annotate(n=Count("card", distinct=True))
+                    .order_by(),
+                    {"p": "period", "s": "start", "sc": "scope", "k": "key", "n": "cards"},
+                )
+        _insert_select(
+            CardPeriodCell,
+            CardPeriod.objects.annotate(m=TruncMonth("valid_from"))
+            .values("m", "site", "kind")
+            .annotate(n=Count("pk"))
+            .order_by(),
+            {"m": "month", "site": "site", "kind": "kind", "n": "periods"},
+        )
+        state = SummaryState.objects.first() or SummaryState()
+        state.built_at = timezone.now()
+        state.stale_since = None
+        state.stale_reason = ""
+        state.save()
