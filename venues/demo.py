@@ -133,6 +133,7 @@ PEOPLE = [
     ),
     ("kassa@kaikukanta.demo", "Kalle Kassa", Role.CASHIER, "Tampereen Teatteri, päänäyttämö"),
     ("kassa@kaikukanta.demo", "Kalle Kassa", Role.CASHIER, "Vapriikki"),
+    ("kassa@kaikukanta.demo", "Kalle Kassa", Role.CASHIER, "Sampola"),
     ("jakaja@kaikukanta.demo", "Jaana Jakaja", Role.DISTRIBUTOR, "Hervannan sosiaalitoimisto"),
 ]
 

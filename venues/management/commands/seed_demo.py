@@ -56,8 +56,9 @@ class Command(BaseCommand):
         ]:
             self.stdout.write(f"  {label:<32} {', '.join(ids)}")
         self.stdout.write(
-            "  Try also: the show 'Iltapäivänäytös (lähes täynnä)' today has one place left,\n"
-            "  and children are refused on the course at Sampola."
+            "  Try also: the show 'Iltapäivänäytös (lähes täynnä)' today at the theatre has one\n"
+            "  place left, and children are refused on the course at Sampola (the cashier acts\n"
+            "  at the theatre, Vapriikki and Sampola: pick the site at the top of the desk)."
         )
         self.stdout.write(
             f"\nBroker API (http://127.0.0.1:8000/api/v1/docs/, docs/api.md): the demo broker "
