@@ -6,7 +6,9 @@
 # --- What both stages need: Pango and a font for WeasyPrint's PDFs ----------
 FROM python:3.11-slim-bookworm AS base
 
-ENV PYTHONDONTWRITEBYTECODE=1 \
+# DEBUG off whatever else is set: the app then refuses to start without a SECRET_KEY.
+ENV DEBUG=0 \
+    PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \

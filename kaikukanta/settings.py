@@ -46,9 +46,12 @@ def envlist(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in env(name, default).split(",") if item.strip()]
 
 
-DEBUG = envbool("DEBUG", False)
-
 SECRET_KEY = env("SECRET_KEY")
+# With nothing set, the app runs for development and the demo: DEBUG on, an
+# SQLite file. Setting a SECRET_KEY turns DEBUG off by default; the production
+# image sets DEBUG=0 itself, and then refuses to start without a SECRET_KEY.
+DEBUG = envbool("DEBUG", not SECRET_KEY)
+
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured(

@@ -2,6 +2,8 @@
 secret, a mistyped value stops the start instead of being guessed at, and
 Django's deployment checks pass with production values."""
 
+from pathlib import Path
+
 import pytest
 
 from tests.processes import PRODUCTION_SECRET_KEY, production_env, run_python
@@ -10,23 +12,36 @@ IMPORT_SETTINGS = ("-c", "import kaikukanta.settings")
 DEPLOY_CHECK = ("manage.py", "check", "--deploy", "--fail-level", "WARNING")
 
 
-@pytest.mark.parametrize("debug", [None, "0", "false"], ids=["unset", "0", "false"])
-def test_it_refuses_to_start_without_a_secret_key_when_debug_is_off(debug):
-    env = {} if debug is None else {"DEBUG": debug}
+PRINT_DEBUG = ("-c", "from kaikukanta import settings; print(settings.DEBUG)")
 
-    result = run_python(*IMPORT_SETTINGS, env=env)
+
+@pytest.mark.parametrize("debug", ["0", "false"])
+def test_it_refuses_to_start_without_a_secret_key_when_debug_is_off(debug):
+    # The production image sets DEBUG=0 (Dockerfile).
+    result = run_python(*IMPORT_SETTINGS, env={"DEBUG": debug})
 
     assert result.returncode != 0
     assert "ImproperlyConfigured: SECRET_KEY is not set" in result.stderr
 
 
-def test_the_demo_starts_without_a_secret_key_when_debug_is_on():
-    result = run_python(
-        "-c", "from kaikukanta import settings; print(settings.DEBUG)", env={"DEBUG": "1"}
-    )
+@pytest.mark.parametrize("env", [{}, {"DEBUG": "1"}], ids=["nothing set", "DEBUG=1"])
+def test_the_demo_starts_without_a_secret_key_in_development_mode(env):
+    result = run_python(*PRINT_DEBUG, env=env)
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "True"
+
+
+def test_a_secret_key_turns_debug_off_by_default():
+    result = run_python(*PRINT_DEBUG, env={"SECRET_KEY": PRODUCTION_SECRET_KEY})
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "False"
+
+
+def test_the_production_image_turns_debug_off():
+    dockerfile = (Path(__file__).resolve().parents[2] / "Dockerfile").read_text()
+    assert "ENV DEBUG=0" in dockerfile
 
 
 def test_it_reads_the_secret_key_from_a_file(tmp_path):
