@@ -3,13 +3,13 @@ connections (PostgreSQL): a double click or two people confirming one batch
 record it once, and two files with the same rows confirmed at once count
 each use once."""
 
-import threading
 from collections import Counter
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from kaikukanta.models import AuditEntry
+from tests.concurrency import run_at_once
 from tests.usage.offline_helpers import csv_bytes, days_ago, scene
 from usage import imports
 from usage.models import ImportBatch, Redemption
@@ -34,28 +34,8 @@ def _batch(net, world) -> ImportBatch:
 
 
 def _at_once(*jobs) -> Counter:
-    barrier = threading.Barrier(len(jobs))
-    outcomes: Counter = Counter()
-    lock = threading.Lock()
-
-    def run(job):
-        try:
-            barrier.wait()
-            result = job()
-            outcome = f"recorded {result.counts['recorded']}"
-        except Exception as error:  # any error is a failure of the test
-            outcome = f"error: {error!r}"
-        finally:
-            connections.close_all()
-        with lock:
-            outcomes[outcome] += 1
-
-    threads = [threading.Thread(target=run, args=(job,)) for job in jobs]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return outcomes
+    """Run the confirmations at once; count how many uses each saw recorded."""
+    return run_at_once([lambda job=job: f"recorded {job().counts['recorded']}" for job in jobs])
 
 
 def test_one_batch_confirmed_twice_at_once_is_recorded_once(net):
