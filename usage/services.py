@@ -595,21 +595,7 @@ def register_card(
         valid_until=one_year_from(issued_on),
         **background,
     )
-    CardPeriod.objects.create(
-        card=card,
-        kind=CardPeriod.Kind.ISSUED,
-        valid_from=card.valid_from,
-        valid_until=card.valid_until,
-        site=site,
-        recorded_by=registered_by,
-    )
-    audit.log(
-        action="card.registered",
-        obj=card,
-        actor=registered_by,
-        site=site,
-        data={"card_id": card.card_id, "kind": kind, "valid_until": card.valid_until.isoformat()},
-    )
+    _log_period(card, CardPeriod.Kind.ISSUED, site, registered_by, extra={"kind": kind})
     return card
 
 
@@ -628,22 +614,33 @@ def renew_card(
     card.valid_from = on
     card.valid_until = one_year_from(on)
     card.save(update_fields=["valid_from", "valid_until", "updated_at"])
+    _log_period(card, CardPeriod.Kind.RENEWED, site, renewed_by)
+    return card
+
+
+def _log_period(
+    card: Card, kind: str, site: Site, by: User | None, extra: dict | None = None
+) -> None:
+    """The card's new validity period in its history, and its audit entry."""
     CardPeriod.objects.create(
         card=card,
-        kind=CardPeriod.Kind.RENEWED,
+        kind=kind,
         valid_from=card.valid_from,
         valid_until=card.valid_until,
         site=site,
-        recorded_by=renewed_by,
+        recorded_by=by,
     )
     audit.log(
-        action="card.renewed",
+        action="card.registered" if kind == CardPeriod.Kind.ISSUED else "card.renewed",
         obj=card,
-        actor=renewed_by,
+        actor=by,
         site=site,
-        data={"card_id": card.card_id, "valid_until": card.valid_until.isoformat()},
+        data={
+            "card_id": card.card_id,
+            "valid_until": card.valid_until.isoformat(),
+            **(extra or {}),
+        },
     )
-    return card
 
 
 @transaction.atomic
