@@ -1,10 +1,12 @@
 """The one write path for card uses, and the card register's changes.
 
-Every channel that records a use of a card — the cashier's desk, the Excel and
-paper imports, the broker API, the offline queue — calls `record_redemption`.
-It owns the rules of DOMAIN.md; refusals raise `RedemptionRefused` with a
-stable machine code (the codes of API.md) and a translated message, and each
-channel renders that its own way. Nothing else writes a Redemption.
+Every channel that records a use of a card — the cashier's desk, the broker
+API and the offline queue one at a time (`record_redemption`), the Excel and
+paper imports many at once (`record_redemptions`, the same rules on the same
+path) — comes here. It owns the rules of DOMAIN.md; a refusal is a
+`RedemptionRefused` with a stable machine code (the codes of API.md) and a
+translated message, and each channel renders that its own way. Nothing else
+writes a Redemption.
 """
 
 import datetime
@@ -138,6 +140,17 @@ class UseRequest:
 Outcome = Recorded | RedemptionRefused
 
 
+@dataclass(frozen=True)
+class _Recording:
+    """How a batch of uses is recorded: by whom, through which channel."""
+
+    channel: str
+    recorded_by: User | None
+    broker: Broker | None
+    actor_label: str
+    after_the_fact: bool
+
+
 def record_redemption(
     *,
     card_id: str,
@@ -228,16 +241,8 @@ def record_redemptions(
         try:
             with transaction.atomic():
                 _set_lock_timeout()
-                _record_under_locks(
-                    site,
-                    pending,
-                    outcomes,
-                    channel=channel,
-                    recorded_by=recorded_by,
-                    broker=broker,
-                    actor_label=actor_label,
-                    after_the_fact=after_the_fact,
-                )
+                how = _Recording(channel, recorded_by, broker, actor_label, after_the_fact)
+                _record_under_locks(site, pending, outcomes, how)
         except DatabaseError as error:
             # PostgreSQL's lock_not_available: another recorder held a row too long.
             if getattr(error.__cause__, "sqlstate", None) != "55P03":
@@ -319,7 +324,7 @@ def _record_under_locks(
     site: Site,
     pending: list[tuple[int, UseRequest]],
     outcomes: list[Outcome | None],
-    **how: Any,
+    how: _Recording,
 ) -> None:
     card_ids = {use.card_id for _i, use in pending}
     cards = {card.card_id: card for card in _locked(Card.objects.filter(card_id__in=card_ids))}
@@ -345,7 +350,7 @@ def _record_under_locks(
             earlier = ledger.earlier_use(card, offering, use.used_on)
             if earlier is not None:
                 raise RedemptionRefused("already_recorded", redemption=earlier)
-            over_cap = ledger.check_cap(offering, use.used_on, 1 + use.children, how)
+            over_cap = ledger.check_cap(offering, use.used_on, 1 + use.children, how.after_the_fact)
         except RedemptionRefused as refusal:
             outcomes[index] = refusal
             continue
@@ -355,9 +360,9 @@ def _record_under_locks(
             offering=offering,
             used_on=use.used_on,
             children=use.children,
-            channel=how["channel"],
-            recorded_by=how["recorded_by"],
-            broker=how["broker"],
+            channel=how.channel,
+            recorded_by=how.recorded_by,
+            broker=how.broker,
             over_cap=over_cap,
             idempotency_key=use.idempotency_key or None,
             request_fingerprint=use.fingerprint,
@@ -461,7 +466,7 @@ class _Ledger:
         return self._by_offering_day.get((card.pk, offering.pk, day))
 
     def check_cap(
-        self, offering: Offering | None, day: datetime.date, tickets: int, how: dict
+        self, offering: Offering | None, day: datetime.date, tickets: int, after_the_fact: bool
     ) -> bool:
         """Raise cap_reached when the tickets do not fit; return whether the use
         is recorded over the cap (after the fact only)."""
@@ -470,7 +475,7 @@ class _Ledger:
         used = self._used.get(self._cap_key(offering, day), 0)
         if used + tickets <= offering.cap:
             return False
-        if how["after_the_fact"]:
+        if after_the_fact:
             return True
         raise RedemptionRefused("cap_reached", remaining=max(offering.cap - used, 0))
 
@@ -481,7 +486,7 @@ class _Ledger:
             self._used[key] = self._used.get(key, 0) + redemption.tickets
 
 
-def _insert(site: Site, redemptions: list[Redemption], how: dict) -> None:
+def _insert(site: Site, redemptions: list[Redemption], how: _Recording) -> None:
     """The accepted uses, their cells in the statistics summary and their audit
     entries, a few statements for any number of uses."""
     if not redemptions:
@@ -493,8 +498,8 @@ def _insert(site: Site, redemptions: list[Redemption], how: dict) -> None:
             audit.entry(
                 action="redemption.recorded",
                 obj=redemption,
-                actor=how["recorded_by"],
-                actor_label=how["actor_label"],
+                actor=how.recorded_by,
+                actor_label=how.actor_label,
                 site=site,
                 data={
                     "card_id": redemption.card.card_id,
