@@ -161,7 +161,11 @@ def _context(
         focus_id = "desk-day"
     elif show_form:
         children_field = bool(state.card.children_allowed)
-        if focus == "record" or (focus == "children" and not children_field):
+        if focus == "record" and chosen is None and selectable:
+            # Nothing preselected (every offering is full): the cashier picks one
+            # rather than an Enter recording nothing in particular.
+            focus_id = next(iter(selectable.values())).input_id
+        elif focus == "record" or (focus == "children" and not children_field):
             focus_id = "desk-record-button"
         elif focus == "children":
             focus_id = "desk-children"

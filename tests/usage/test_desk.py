@@ -16,7 +16,7 @@ from django.utils.formats import date_format, time_format
 from tests.factories import CardFactory, MembershipFactory, OfferingFactory, UserFactory
 from usage import desk, services
 from usage.models import Card, Redemption
-from usage.services import RedemptionRefused
+from usage.services import RedemptionRefused, record_redemption
 from venues.models import Membership, Offering
 
 TODAY = timezone.localdate
@@ -712,3 +712,19 @@ def test_a_full_or_excluded_offering_is_never_preselected(net):
     rows = desk.offerings_on(net.venue_a, TODAY())
     assert full in [row.offering for row in rows]
     assert desk.next_offering(rows, TODAY()) is None
+
+
+def test_when_every_offering_is_full_the_focus_goes_to_the_offerings_not_to_record(net, client_for):
+    full = OfferingFactory(site=net.venue_a, title="Sold out", cap=1)
+    record_redemption(
+        card_id=CardFactory(issued_by=net.dist_a).card_id,
+        site=net.venue_a,
+        offering=full,
+        channel=Redemption.Channel.DESK,
+    )
+    card = CardFactory(issued_by=net.dist_a)
+
+    page = client_for("cashier").get(reverse("usage:desk"), {"card": card.card_id})
+
+    assert page.context["chosen_offering_id"] is None
+    assert page.context["focus_id"] == f"desk-offering-{full.pk}"
