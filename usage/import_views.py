@@ -474,17 +474,18 @@ def import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     if not was_confirmed:
         counts = batch.counts
         recorded = counts.get(Outcome.RECORDED, 0) + counts.get(Outcome.OVER_CAP, 0)
+        figures = {
+            "recorded": recorded,
+            "already": counts.get(Outcome.ALREADY, 0),
+            "refused": counts.get(Outcome.REFUSED, 0),
+        }
         messages.success(
             request,
             _(
-                "%(recorded)s uses were recorded. %(already)s were already in the register; "
-                "%(refused)s were not recorded."
+                "Recorded: %(recorded)s. Already in the register: %(already)s. "
+                "Not recorded: %(refused)s."
             )
-            % {
-                "recorded": recorded,
-                "already": counts.get(Outcome.ALREADY, 0),
-                "refused": counts.get(Outcome.REFUSED, 0),
-            },
+            % figures,
         )
     return redirect("usage:import_batch", batch.pk)
 
