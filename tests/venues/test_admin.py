@@ -40,7 +40,10 @@ def in_scope_object(net, model):
         case _ if model is AuditEntry:
             return audit_entry_at(net.venue_a), audit_entry_at(net.venue_b)
         case _ if model is Broker:
-            return None
+            return (
+                Broker.objects.create(name="Broker A", area=net.area_a),
+                Broker.objects.create(name="Broker B", area=net.area_b),
+            )
     return None
 
 
