@@ -104,3 +104,16 @@ def wide_race_window(monkeypatch):
     from usage import services
 
     monkeypatch.setattr(services, "_race_window", lambda: time.sleep(0.05))
+
+
+@pytest.fixture
+def english(settings):
+    """Pages in English, the source language, for tests that read their texts
+    (Finnish is the default, and the catalogs translate everything)."""
+    settings.LANGUAGE_CODE = "en"
+
+
+@pytest.fixture
+def contact(client_for):
+    """A test client logged in as the venue contact person of Venue A."""
+    return client_for("venue_contact")

@@ -14,11 +14,7 @@ from usage.forms import CardRegisterForm
 from usage.models import Card, CardPeriod, Redemption, one_year_from
 from usage.services import record_redemption
 
-
-@pytest.fixture(autouse=True)
-def english(settings):
-    """The pages in English, the source language, whatever the catalogs say."""
-    settings.LANGUAGE_CODE = "en"
+pytestmark = pytest.mark.usefixtures("english")
 
 
 TODAY = timezone.localdate

@@ -18,7 +18,6 @@ from tests.usage.offline_helpers import (
     fill_table,
     labels_in,
     ole_file,
-    scene,
     upload,
     workbook,
     zip_bomb,
@@ -26,21 +25,7 @@ from tests.usage.offline_helpers import (
 from usage.import_files import MAX_UPLOAD_BYTES, FileRefused, open_upload
 from usage.models import Redemption
 
-
-@pytest.fixture(autouse=True)
-def english(settings):
-    """The pages and the table in English, the source language, whatever the catalogs say."""
-    settings.LANGUAGE_CODE = "en"
-
-
-@pytest.fixture
-def world(net):
-    return scene(net)
-
-
-@pytest.fixture
-def contact(client_for):
-    return client_for("venue_contact")
+pytestmark = pytest.mark.usefixtures("english")
 
 
 def _good_xlsx(rows=3) -> bytes:

@@ -7,26 +7,12 @@ import re
 import pytest
 from django.urls import reverse
 
-from tests.usage.offline_helpers import batch_of, confirm, counts, days_ago, scene
+from tests.usage.offline_helpers import batch_of, confirm, counts, days_ago
 from usage.import_forms import ENTRY_MAX_ROWS, ENTRY_ROWS
 from usage.models import ImportBatch, Redemption
 from usage.offline_table import offering_code
 
-
-@pytest.fixture(autouse=True)
-def english(settings):
-    """The pages and the table in English, the source language, whatever the catalogs say."""
-    settings.LANGUAGE_CODE = "en"
-
-
-@pytest.fixture
-def world(net):
-    return scene(net)
-
-
-@pytest.fixture
-def contact(client_for):
-    return client_for("venue_contact")
+pytestmark = pytest.mark.usefixtures("english")
 
 
 def _post(client, site, rows, total=ENTRY_ROWS, **extra):

@@ -20,7 +20,6 @@ from tests.usage.offline_helpers import (
     download_table,
     fill_table,
     labels_in,
-    scene,
     upload,
     workbook,
 )
@@ -28,21 +27,7 @@ from usage import imports
 from usage.models import ImportBatch, Redemption
 from usage.services import record_redemption
 
-
-@pytest.fixture(autouse=True)
-def english(settings):
-    """The pages and the table in English, the source language, whatever the catalogs say."""
-    settings.LANGUAGE_CODE = "en"
-
-
-@pytest.fixture
-def world(net):
-    return scene(net)
-
-
-@pytest.fixture
-def contact(client_for):
-    return client_for("venue_contact")
+pytestmark = pytest.mark.usefixtures("english")
 
 
 def _statuses(batch):
@@ -494,6 +479,7 @@ def test_a_table_downloaded_in_any_language_is_imported_by_its_headers(
 def test_the_table_downloaded_in_each_language_of_the_site_is_imported(
     net, world, client_for, settings, language
 ):
+
     settings.LANGUAGE_CODE = language
     contact = client_for("venue_contact")
     table = download_table(contact, net.venue_a)

@@ -13,17 +13,12 @@ from tests.usage.offline_helpers import (
     counts,
     csv_bytes,
     days_ago,
-    scene,
     upload,
     workbook,
 )
 from usage.models import ImportBatch, Redemption, SiteColumnMapping
 
-
-@pytest.fixture(autouse=True)
-def english(settings):
-    """The pages and the table in English, the source language, whatever the catalogs say."""
-    settings.LANGUAGE_CODE = "en"
+pytestmark = pytest.mark.usefixtures("english")
 
 
 REPORT_HEADERS = [
@@ -35,11 +30,6 @@ REPORT_HEADERS = [
     "Lapsia",
     "Summa",
 ]
-
-
-@pytest.fixture
-def world(net):
-    return scene(net)
 
 
 def _report(world, cards=(0, 1), name="Maija Meikäläinen"):
@@ -96,6 +86,7 @@ def test_a_report_with_foreign_headers_asks_for_its_columns(net, world, client_f
 def test_a_report_is_imported_through_the_chosen_columns_and_they_are_remembered(
     net, world, client_for
 ):
+
     coordinator = client_for("coordinator")
     batch = batch_of(upload(coordinator, net.venue_a, _report(world), name="lippupalvelu.xlsx"))
 

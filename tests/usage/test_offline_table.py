@@ -19,11 +19,7 @@ from usage.offline_table import (
 )
 from venues.models import Offering
 
-
-@pytest.fixture(autouse=True)
-def english(settings):
-    """The pages and the table in English, the source language, whatever the catalogs say."""
-    settings.LANGUAGE_CODE = "en"
+pytestmark = pytest.mark.usefixtures("english")
 
 
 def test_the_table_has_instructions_the_table_and_hidden_offering_keys(net, client_for):

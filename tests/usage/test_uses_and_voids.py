@@ -13,11 +13,7 @@ from usage import services
 from usage.models import Redemption
 from usage.services import RedemptionRefused, record_redemption
 
-
-@pytest.fixture(autouse=True)
-def english(settings):
-    """The pages in English, the source language, whatever the catalogs say."""
-    settings.LANGUAGE_CODE = "en"
+pytestmark = pytest.mark.usefixtures("english")
 
 
 TODAY = timezone.localdate

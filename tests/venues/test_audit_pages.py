@@ -15,11 +15,7 @@ from tests.factories import CardFactory, OfferingFactory
 from usage import services
 from usage.services import record_redemption
 
-
-@pytest.fixture(autouse=True)
-def english(settings):
-    """The pages in English, the source language, whatever the catalogs say."""
-    settings.LANGUAGE_CODE = "en"
+pytestmark = pytest.mark.usefixtures("english")
 
 
 def log(action, site, actor=None, **data):

@@ -15,11 +15,7 @@ from usage.queries import offerings_with_use
 from usage.services import RedemptionRefused, record_redemption, tickets_used
 from venues.models import Offering
 
-
-@pytest.fixture(autouse=True)
-def english(settings):
-    """The pages in English, the source language, whatever the catalogs say."""
-    settings.LANGUAGE_CODE = "en"
+pytestmark = pytest.mark.usefixtures("english")
 
 
 TODAY = timezone.localdate
@@ -53,11 +49,6 @@ def use(net, offering, children=0, day=None, after_the_fact=False):
 
 def warnings(response):
     return [str(m) for m in get_messages(response.wsgi_request) if m.level_tag == "warning"]
-
-
-@pytest.fixture
-def contact(client_for):
-    return client_for("venue_contact")
 
 
 NEXT_WEEK = (TODAY() + 7 * DAY).isoformat()
