@@ -58,6 +58,7 @@ OFFLINE_ASSETS = (
     "kaikukanta/site.css",
     "kaikukanta/site.js",
     "kaikukanta/desk.css",
+    "kaikukanta/offline.css",
     "kaikukanta/offline.js",
     "kaikukanta/favicon.svg",
 )
