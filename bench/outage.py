@@ -602,6 +602,12 @@ class Report:
             if a.status == 503 and a.sent > recovered
         )
 
+    def recording_rate(self, start: float, end: float) -> float:
+        """Recordings answered per second between `start` and `end`."""
+        successes = [a for use in self.uses for a in use.answers if a.status in (200, 201, 302)]
+        count = sum(1 for a in successes if start <= a.answered < end)
+        return count / (end - start) if end > start else 0.0
+
     def log_lines(self, text: str) -> int:
         return sum(1 for line in self.server_log.splitlines() if text in line)
 
@@ -612,8 +618,12 @@ class Report:
             return "–" if value is None else f"{value - since:.2f} s"
 
         done = [use.channel for use in self.uses if use.done]
+        end = max((a.answered for a in self.answers()), default=0.0)
+        before = self.recording_rate(0.0, self.restart_began)
+        after = self.recording_rate(recovered, end) if recovered is not None else 0.0
         return {
             "uses recorded (API / desk)": f"{done.count('api')} / {done.count('desk')}",
+            "recordings a second, before the restart / once back": f"{before:.1f} / {after:.1f}",
             "restart took (pg_ctl restart -m fast -w)": seconds(
                 self.database_back, self.restart_began
             ),
