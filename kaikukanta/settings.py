@@ -95,6 +95,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "kaikukanta.middleware.security_headers",
+    # A view that cannot reach the database answers 503, not 500 (kaikukanta.errors).
+    "kaikukanta.middleware.DatabaseOutageMiddleware",
     # Last, so that a lockout answers before any view runs.
     "axes.middleware.AxesMiddleware",
 ]
@@ -119,6 +121,9 @@ TEMPLATES = [
     },
 ]
 
+# Forms sent from a stale page get the app's own 403 page, not Django's English one.
+CSRF_FAILURE_VIEW = "kaikukanta.errors.csrf_failure"
+
 # --- Database ---------------------------------------------------------------
 
 DATABASES = {
@@ -126,6 +131,9 @@ DATABASES = {
         env("DATABASE_URL", f"sqlite:///{BASE_DIR / 'kaikukanta.sqlite3'}"),
         # Persistent connections: a one-INSERT view goes from ~230 to ~2,000 req/s.
         conn_max_age=envint("CONN_MAX_AGE", 60),
+        # A kept connection is checked before a request reuses it, so that after
+        # a database restart the workers reconnect by themselves and the first
+        # request does not fail on a dead connection (docs/operations.md).
         conn_health_checks=True,
     )
 }

@@ -26,6 +26,7 @@ from django.contrib.auth.decorators import login_required
 from django.db import IntegrityError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.utils import timezone
 from django.utils.dateparse import parse_date
@@ -123,12 +124,11 @@ def service_worker(request: HttpRequest) -> HttpResponse:
     from /desk/ so that its scope covers the desk."""
     assets = [static(path) for path in OFFLINE_ASSETS]
     version = hashlib.sha256("|".join(assets).encode()).hexdigest()[:12]
-    response = render(
-        request,
-        "usage/sw.js",
-        {"assets": json.dumps(assets), "version": version},
-        content_type="text/javascript",
-    )
+    # Rendered without the request's context (the layout's menu and so on), so
+    # that it asks nothing of the database: the browser checks for a new
+    # version of the worker also while the register's database is down.
+    script = render_to_string("usage/sw.js", {"assets": json.dumps(assets), "version": version})
+    response = HttpResponse(script, content_type="text/javascript")
     response["Cache-Control"] = "no-cache"
     return response
 

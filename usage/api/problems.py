@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
 
+from kaikukanta import errors
 from usage.services import RedemptionRefused
 
 log = logging.getLogger(__name__)
@@ -47,7 +48,15 @@ PROBLEMS: dict[str, tuple[int, Any]] = {
     "rate_limited": (429, _("Too many requests")),
     "server_error": (500, _("Server error")),
     "busy": (503, _("The register is busy")),
+    "unavailable": (503, _("The register cannot be reached right now")),
 }
+
+# The detail of `unavailable`, for every request that cannot reach the database.
+UNAVAILABLE_DETAIL = _(
+    "The register cannot reach its database right now. Send the request again after "
+    "Retry-After seconds; a recording sent again with the same Idempotency-Key is "
+    "recorded exactly once."
+)
 
 # Refusals of the recording service that are about one field of the request:
 # they answer 400 `invalid` with `errors` naming that field.
@@ -162,6 +171,11 @@ def _flatten(detail: Any, prefix: str = "") -> dict[str, list[str]]:
 
 def exception_handler(exc: Exception, context: dict) -> HttpResponse | None:
     """DRF's EXCEPTION_HANDLER: every error as problem JSON."""
+    if errors.is_database_unavailable(exc):
+        # 503 `unavailable` with Retry-After, logged on one line: the answer of
+        # every channel when the database cannot be reached (kaikukanta.errors).
+        request = context["request"]
+        return errors.unavailable_response(getattr(request, "_request", request), exc)
     if isinstance(exc, Problem):
         return exc.response()
     if isinstance(exc, RedemptionRefused):

@@ -55,13 +55,17 @@ def problems(*statuses: int) -> dict:
         415: _("`unsupported_media_type`: send application/json."),
         422: _("`idempotency_mismatch`."),
         429: _("`rate_limited`: retry after `Retry-After` seconds."),
-        503: _("`busy`: retry after `Retry-After` seconds."),
+        503: _(
+            "`unavailable`: the register cannot reach its database right now; or, when "
+            "recording, `busy`. Retry after `Retry-After` seconds (a recording with the "
+            "same Idempotency-Key)."
+        ),
     }
     return {
         (status, PROBLEM_CONTENT_TYPE): OpenApiResponse(
             s.ProblemSerializer, description=descriptions[status]
         )
-        for status in (401, 429, *statuses)
+        for status in (401, 429, 503, *statuses)
     }
 
 
@@ -216,7 +220,7 @@ class RedemptionList(BrokerView):
                 s.RedemptionSerializer,
                 description=_("A retry with the same key and body: the first result."),
             ),
-            **problems(400, 404, 409, 415, 422, 503),
+            **problems(400, 404, 409, 415, 422),
         },
     )
     def post(self, request: Request) -> Response:
