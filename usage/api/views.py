@@ -20,6 +20,7 @@ from rest_framework.views import APIView
 from kaikukanta import access
 from usage import brokers, queries, services
 from usage.api import serializers as s
+from usage.api import throttling
 from usage.api.problems import PROBLEM_CONTENT_TYPE, PROBLEMS, Problem, invalid, problem_type
 from usage.card_ids import is_valid_card_id, normalise_card_id
 from usage.models import Broker, BrokerToken, Card, Redemption
@@ -122,6 +123,8 @@ class OfferingList(BrokerView):
 
 
 class CardDetail(BrokerView):
+    rate_scope = "card_check"  # API_CARD_CHECK_RATE_LIMIT, lower than recordings
+
     @extend_schema(
         operation_id="card_retrieve",
         summary=_("Whether the card can be used today (nothing personal)"),
@@ -133,7 +136,9 @@ class CardDetail(BrokerView):
             raise invalid({"card_id": [str(services.REFUSAL_MESSAGES["card_id_malformed"])]})
         card = Card.objects.filter(card_id=normalised).first()
         if card is None:
+            throttling.count_unknown_card(self.token)
             raise Problem("card_unknown", services.REFUSAL_MESSAGES["card_unknown"])
+        throttling.refuse_if_slowed_down(self.token)
         reason = card.refusal_on(timezone.localdate())
         return Response(
             s.CardSerializer(
@@ -247,18 +252,23 @@ class RedemptionList(BrokerView):
                 "children": data["children"],
             }
         )
-        result = services.record_redemption(
-            card_id=data["card_id"],
-            site=site,
-            offering=offering,
-            channel=Redemption.Channel.API,
-            used_on=data["date"],
-            children=data["children"],
-            broker=self.broker,
-            actor_label=brokers.actor_label(self.token),
-            idempotency_key=f"api:{self.broker.pk}:{key}",
-            fingerprint=fingerprint,
-        )
+        try:
+            result = services.record_redemption(
+                card_id=data["card_id"],
+                site=site,
+                offering=offering,
+                channel=Redemption.Channel.API,
+                used_on=data["date"],
+                children=data["children"],
+                broker=self.broker,
+                actor_label=brokers.actor_label(self.token),
+                idempotency_key=f"api:{self.broker.pk}:{key}",
+                fingerprint=fingerprint,
+            )
+        except services.RedemptionRefused as refusal:
+            if refusal.code == "card_unknown":
+                throttling.count_unknown_card(self.token)  # 429 once over the limit
+            raise
         return Response(
             s.RedemptionSerializer(result.redemption).data, status=201 if result.created else 200
         )
