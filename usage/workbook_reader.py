@@ -13,10 +13,11 @@ cells without a value, and the offline table's hidden offering keys.
 The process limits itself before it reads a byte, to the budget the parent
 passes (`usage.import_files.READ_CPU_SECONDS` and `READ_MEMORY_BYTES`): CPU
 seconds (the kernel stops it past them), address space, no files written and
-no core dump. The parent adds a wall-clock timeout. Within those, this script counts before it parses:
-cells, shared strings, merged ranges and the cells they cover are counted
-in the raw XML (C-speed regular expressions that stop at the limit), and a
-workbook over any limit is refused by name before openpyxl sees it.
+no core dump. The parent adds a wall-clock timeout. Within those, the script
+counts before it parses: cells, shared strings, merged ranges and the cells
+they cover are counted in the raw XML (C-speed regular expressions that stop
+at the limit), and a workbook over any limit is refused by name before
+openpyxl sees it.
 
 This file imports nothing of Django or the project, so that it runs alone.
 """
