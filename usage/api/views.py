@@ -10,7 +10,8 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import serializers
+from rest_framework import parsers, serializers
+from rest_framework.exceptions import ParseError
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -21,7 +22,15 @@ from kaikukanta import access
 from usage import brokers, queries, services
 from usage.api import serializers as s
 from usage.api import throttling
-from usage.api.problems import PROBLEM_CONTENT_TYPE, PROBLEMS, Problem, invalid, problem_type
+from usage.api.problems import (
+    MAX_BODY_BYTES,
+    PROBLEM_CONTENT_TYPE,
+    PROBLEMS,
+    Problem,
+    invalid,
+    payload_too_large,
+    problem_type,
+)
 from usage.card_ids import is_valid_card_id, normalise_card_id
 from usage.models import Broker, BrokerToken, Card, Redemption
 from venues.models import Offering
@@ -53,6 +62,7 @@ def problems(*statuses: int) -> dict:
             "`children_not_allowed`, `too_many_children`, `already_recorded`, "
             "`cap_reached` (with `remaining`) or `offering_excluded`."
         ),
+        413: _("`payload_too_large`: the body is larger than the API accepts."),
         415: _("`unsupported_media_type`: send application/json."),
         422: _("`idempotency_mismatch`."),
         429: _("`rate_limited`: retry after `Retry-After` seconds."),
@@ -66,8 +76,31 @@ def problems(*statuses: int) -> dict:
     }
 
 
+class JSONParser(parsers.JSONParser):
+    """DRF's JSON parser, with JSON nested too deeply for Python's parser
+    (a RecursionError) answered as 400 `invalid` like any malformed body."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        try:
+            return super().parse(stream, media_type, parser_context)
+        except RecursionError:
+            raise ParseError(_("The JSON is nested too deeply.")) from None
+
+
 class BrokerView(APIView):
     content_negotiation_class = JSONOnly
+    parser_classes = [JSONParser]
+
+    def initial(self, request, *args, **kwargs):
+        # A body larger than any request of the API is refused unread (413),
+        # before the token is looked up or anything is parsed.
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > MAX_BODY_BYTES:
+            raise payload_too_large()
+        super().initial(request, *args, **kwargs)
 
     @property
     def token(self) -> BrokerToken:
@@ -221,7 +254,7 @@ class RedemptionList(BrokerView):
                 s.RedemptionSerializer,
                 description=_("A retry with the same key and body: the first result."),
             ),
-            **problems(400, 404, 409, 415, 422, 503),
+            **problems(400, 404, 409, 413, 415, 422, 503),
         },
     )
     def post(self, request: Request) -> Response:
@@ -279,7 +312,7 @@ class RedemptionVoid(BrokerView):
         operation_id="redemption_void",
         summary=_("Void a mistaken use (twice changes nothing)"),
         request=s.VoidRequestSerializer,
-        responses={200: s.RedemptionSerializer, **problems(400, 404, 415)},
+        responses={200: s.RedemptionSerializer, **problems(400, 404, 413, 415)},
     )
     def post(self, request: Request, pk: int) -> Response:
         redemption = access.broker_redemption_or_404(self.broker, pk)
