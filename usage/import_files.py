@@ -26,6 +26,7 @@ import json
 import logging
 import os
 import re
+import signal
 import subprocess
 import sys
 import zipfile
@@ -381,10 +382,13 @@ def read_workbook_apart(data: bytes) -> dict[str, Any]:
         )
     except subprocess.TimeoutExpired:
         raise FileRefused("too_slow") from None
+    except OSError:  # no process could be started (out of memory or processes)
+        logger.exception("The workbook reader could not be started")
+        raise FileRefused("unreadable") from None
     if done.returncode != 0:
         # Stopped by the kernel: SIGXCPU past the CPU budget (SIGKILL at its
         # hard limit); anything else is a fault of the reader, logged.
-        if done.returncode not in (-9, -24):
+        if done.returncode not in (-signal.SIGKILL, -signal.SIGXCPU):
             logger.warning(
                 "The workbook reader ended with %s: %s", done.returncode, done.stderr[-2000:]
             )
@@ -392,7 +396,11 @@ def read_workbook_apart(data: bytes) -> dict[str, Any]:
         raise FileRefused("too_slow")
     if done.stderr:
         logger.info("The workbook reader: %s", done.stderr.decode(errors="replace")[-2000:])
-    result = json.loads(done.stdout, object_hook=_decoded)
+    try:
+        result = json.loads(done.stdout, object_hook=_decoded)
+    except ValueError:
+        logger.warning("The workbook reader answered something else than JSON")
+        raise FileRefused("unreadable") from None
     if "refused" in result:
         raise FileRefused(result["refused"])
     return result

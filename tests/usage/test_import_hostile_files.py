@@ -108,3 +108,23 @@ def test_the_limits_messages_are_translated(net, world, contact, settings):
     content = response.content.decode()
     assert "100 000" in content or "100\xa0000" in content
     assert "merged cells cover" not in content
+
+
+def test_the_reader_knows_the_offline_tables_hidden_sheet_by_its_name():
+    from usage import workbook_reader
+    from usage.offline_table import KEYS_SHEET
+
+    assert workbook_reader.KEYS_SHEET == KEYS_SHEET
+
+
+def test_a_reader_that_could_not_be_started_refuses_the_file(monkeypatch):
+    def no_processes(*args, **kwargs):
+        raise OSError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(import_files.subprocess, "run", no_processes)
+    data = workbook([["Date", "Offering", "Card ID"]])
+
+    with pytest.raises(FileRefused) as refused:
+        open_upload(data)
+
+    assert refused.value.code == "unreadable"
