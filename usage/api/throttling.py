@@ -12,17 +12,17 @@ statement or one Redis round trip per check, exact across app servers):
   `API_BAD_TOKEN_RATE_LIMIT` (default 20/min); over it they answer 429
   instead of 401.
 
-Every refusal is 429 `rate_limited` problem JSON with Retry-After (the
-exception handler in `usage.api.problems` renders DRF's Throttled)."""
+Every refusal is 429 `rate_limited` problem JSON with Retry-After (a
+`Problem`, or DRF's Throttled that `usage.api.problems` renders the same)."""
 
 import ipaddress
 
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
-from rest_framework.exceptions import Throttled
 from rest_framework.throttling import BaseThrottle
 
 from kaikukanta import ratelimit
+from usage.api.problems import Problem
 from usage.models import BrokerToken
 
 _PERIODS = {"s": 1, "m": 60, "h": 3600}
@@ -76,7 +76,7 @@ def refuse_if_slowed_down(token: BrokerToken) -> None:
         window=UNKNOWN_CARDS_WINDOW,
     )
     if not decision.allowed:
-        raise Throttled(wait=decision.retry_after, detail=str(SLOWED_DOWN))
+        raise _rate_limited(decision, SLOWED_DOWN)
 
 
 def count_unknown_card(token: BrokerToken) -> None:
@@ -87,7 +87,14 @@ def count_unknown_card(token: BrokerToken) -> None:
         window=UNKNOWN_CARDS_WINDOW,
     )
     if not decision.allowed:
-        raise Throttled(wait=decision.retry_after, detail=str(SLOWED_DOWN))
+        raise _rate_limited(decision, SLOWED_DOWN)
+
+
+def _rate_limited(decision: ratelimit.Decision, detail=None) -> Problem:
+    """429 `rate_limited` with Retry-After, in the reader's language."""
+    return Problem(
+        "rate_limited", detail, headers={"Retry-After": str(max(1, decision.retry_after))}
+    )
 
 
 # --- Bad tokens --------------------------------------------------------------------------
@@ -115,4 +122,4 @@ def count_bad_token(request) -> None:
     limit, window = parse_rate(settings.API_BAD_TOKEN_RATE_LIMIT)
     decision = ratelimit.hit(f"api:bad_token:{client_address(request)}", limit=limit, window=window)
     if not decision.allowed:
-        raise Throttled(wait=decision.retry_after)
+        raise _rate_limited(decision)

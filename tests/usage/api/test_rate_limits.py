@@ -3,6 +3,7 @@ lower than recordings, a token that asks for many unknown cards is slowed
 down, bad tokens are limited per client address; every refusal is 429
 `rate_limited` with Retry-After, counted with one statement per check."""
 
+import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -44,6 +45,7 @@ def test_card_checks_are_limited_apart_from_the_tokens_other_requests(net, broke
     assert client.get("/api/v1/sites").status_code == 200
 
 
+@pytest.mark.usefixtures("english")
 def test_a_token_with_too_many_unknown_cards_a_minute_is_slowed_down(
     net, broker, other_broker, api, settings
 ):
@@ -58,7 +60,8 @@ def test_a_token_with_too_many_unknown_cards_a_minute_is_slowed_down(
     recording = _record(client, net, "NOPE-0100", "k-1")
 
     body = problem(over, 429, "rate_limited")
-    assert "unknown card IDs" in body["detail"]
+    assert body["detail"].startswith("This token got too many answers of unknown card IDs")
+    assert body["detail"].endswith("Check the card IDs your system sends.")
     assert 1 <= int(over["Retry-After"]) <= 60
     problem(known, 429, "rate_limited")  # no answer tells a known card from an unknown one
     problem(recording, 429, "rate_limited")
