@@ -285,12 +285,28 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {},
 }
-# Requests per token, as "N/s", "N/min" or "N/h"; counted in the shared cache.
-API_RATE_LIMIT = env("API_RATE_LIMIT", "10/s")
-if not re.fullmatch(r"[1-9][0-9]*/(s|sec|second|m|min|minute|h|hour)", API_RATE_LIMIT):
-    raise ImproperlyConfigured(
-        f"API_RATE_LIMIT must be like 10/s or 600/min, not {API_RATE_LIMIT!r}"
-    )
+# Rates as "N/s", "N/min" or "N/h", counted by kaikukanta.ratelimit (Redis when
+# REDIS_URL is set, else one SQL statement per check; exact across app servers).
+RATE_PATTERN = r"[1-9][0-9]*/(s|sec|second|m|min|minute|h|hour)"
+
+
+def envrate(name: str, default: str) -> str:
+    value = env(name, default)
+    if not re.fullmatch(RATE_PATTERN, value):
+        raise ImproperlyConfigured(f"{name} must be like 10/s or 600/min, not {value!r}")
+    return value
+
+
+# Requests per token.
+API_RATE_LIMIT = envrate("API_RATE_LIMIT", "10/s")
+# Card checks (GET /api/v1/cards/{id}) per token: lower than recordings, since
+# a card check is how someone would try card IDs one after another.
+API_CARD_CHECK_RATE_LIMIT = envrate("API_CARD_CHECK_RATE_LIMIT", "2/s")
+# A token that gets more `card_unknown` answers than this within a minute is
+# slowed down (429) until the minute ends.
+API_UNKNOWN_CARDS_PER_MINUTE = envint("API_UNKNOWN_CARDS_PER_MINUTE", 20)
+# Requests with a malformed, unknown or revoked token, per client address.
+API_BAD_TOKEN_RATE_LIMIT = envrate("API_BAD_TOKEN_RATE_LIMIT", "20/min")
 
 # --- Security --------------------------------------------------------------------
 

@@ -36,6 +36,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from kaikukanta import access
 from kaikukanta.access import Can
+from kaikukanta.http import json_body
 from usage import services
 from usage.models import MAX_CHILDREN, Redemption
 from usage.services import Outcome, RedemptionRefused
@@ -309,11 +310,11 @@ def offline_sync(request: HttpRequest) -> JsonResponse:
     if not sites:
         raise Http404
     try:
-        payload = json.loads(request.body or b"{}")
+        payload = json_body(request.body or b"{}")
         entries = payload["entries"]
         if not isinstance(entries, list):
             raise TypeError
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError):  # json_body: deep nesting is a ValueError
         return _unreadable(_("The request is not readable."), "unreadable")
     if len(entries) > MAX_ENTRIES_PER_SYNC:
         return _unreadable(

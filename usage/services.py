@@ -545,7 +545,7 @@ def void_redemption(
     """Void a mistaken use: it frees its cap places and leaves the statistics,
     but stays in the register with who, when and why. Voiding a voided use
     changes nothing. The caller has checked that the user may void it
-    (`kaikukanta.access.may_void`)."""
+    (`kaikukanta.access.may_void`, or `may_undo` for the desk's undo)."""
     reason = (reason or "").strip()
     if not reason:
         raise ValueError("A void needs a reason.")
