@@ -175,3 +175,13 @@ def test_the_menu_links_the_onboarding_page_for_those_who_read_it(net, client_fo
         home = reverse("usage:cards", args=[net.dist_a.pk]) if persona == "distributor" else PAGE
         page = client_for(persona).get(home).content.decode()
         assert (f'href="{PAGE}"' in page) is linked, persona
+
+
+def test_kaikukeskus_reads_the_national_material_and_each_area_on_the_list(net, client_for):
+    onboarding_item(title="Käsikirja")
+    onboarding_item(area=net.area_b, title="Alueen B esite")
+    client = client_for("national_admin")
+    page = client.get(PAGE)
+    assert page.context["material"].areas == [] and "Käsikirja" in page.content.decode()
+    listing = client.get(reverse("venues:onboarding_material")).content.decode()
+    assert "Alueen B esite" in listing

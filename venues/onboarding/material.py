@@ -6,10 +6,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from kaikukanta import access
 from venues.models import (
     ONBOARDING_LANGUAGES,
     Area,
@@ -24,6 +25,20 @@ from venues.models import (
 
 # "In Finnish", …: said of material that is not in the reader's language.
 IN_LANGUAGE: dict[str, Any] = {"fi": _("In Finnish"), "sv": _("In Swedish"), "en": _("In English")}
+
+
+def own_areas(user) -> QuerySet[Area]:
+    """The areas a reader belongs to: those of their venue sites and those they
+    coordinate by membership (Kaikukeskus, who may read every area's, reads
+    them on the publisher's list rather than all on one page)."""
+    return Area.objects.filter(
+        Q(pk__in=access.onboarding_staff_sites(user).values("municipality__area"))
+        | Q(
+            pk__in=Membership.objects.filter(user=user, role=Membership.Role.COORDINATOR).values(
+                "area"
+            )
+        )
+    ).order_by("name")
 
 
 def reader_language() -> str:

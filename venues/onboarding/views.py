@@ -20,8 +20,10 @@ from venues.models import Area, OnboardingItem
 from venues.onboarding import services
 from venues.onboarding.forms import CorrectionForm, ItemForm
 from venues.onboarding.material import (
+    ItemView,
     area_help,
     item_view,
+    own_areas,
     reader_language,
     reading,
     with_material,
@@ -31,7 +33,8 @@ from venues.onboarding.staff import person_status
 VERSIONS = re.compile(r"(\d+):(\d+)")
 
 
-def _versions_field(views) -> str:
+def _versions_field(views: list[ItemView]) -> str:
+    """The versions the page shows, posted back with the confirmation."""
     return ",".join(f"{view.item.pk}:{view.item.version}" for view in views)
 
 
@@ -43,14 +46,14 @@ def onboarding(request: HttpRequest) -> HttpResponse:
     if not access.may_read_onboarding(user):
         raise Http404
     status = person_status(user)
-    areas = list(access.onboarding_areas(user).order_by("name"))
+    areas = list(own_areas(user))
     material = reading(access.onboarding_items(user), areas, status.confirmation)
     context = {
         "status": status,
         "material": material,
         "versions": _versions_field(material.all_items),
         "area_helps": area_help(areas),
-        "may_publish": any(_publish_targets(user)),
+        "may_publish": _may_publish(user),
     }
     return render(request, "venues/onboarding/onboarding.html", context)
 
@@ -88,6 +91,11 @@ def _publish_targets(user) -> tuple[bool, list[Area]]:
     )
 
 
+def _may_publish(user) -> bool:
+    national, areas = _publish_targets(user)
+    return national or bool(areas)
+
+
 @login_required
 def material_list(request: HttpRequest) -> HttpResponse:
     """The publisher's list: every item the user reads, and the buttons to
@@ -97,24 +105,25 @@ def material_list(request: HttpRequest) -> HttpResponse:
     if not (national or areas):
         raise Http404
     publishable = set(access.onboarding_publishable_items(user).values_list("pk", flat=True))
-    items = with_material(access.onboarding_items(user)).order_by("area__name", "pk")
     language = reader_language()
-    rows = sorted(
-        (
-            {
-                "view": item_view(item, language),
-                "may_change": item.pk in publishable,
-            }
-            for item in items
-        ),
-        key=lambda row: (
-            row["view"].item.withdrawn_on is not None,
-            row["view"].item.area.name if row["view"].item.area else "",
-            OnboardingItem.kind_order(row["view"].item.kind),
-        ),
+    views = sorted(
+        (item_view(item, language) for item in with_material(access.onboarding_items(user))),
+        key=_listing_order,
     )
+    rows = [{"view": view, "may_change": view.item.pk in publishable} for view in views]
     context = {"rows": rows, "may_publish_national": national, "publish_areas": areas}
     return render(request, "venues/onboarding/material_list.html", context)
+
+
+def _listing_order(view: ItemView) -> tuple:
+    """In use before withdrawn; national first, then by area; by kind."""
+    item = view.item
+    return (
+        item.withdrawn_on is not None,
+        item.area.name if item.area else "",
+        OnboardingItem.kind_order(item.kind),
+        view.title.lower(),
+    )
 
 
 def _target_area(request: HttpRequest) -> Area | None:
@@ -126,7 +135,7 @@ def _target_area(request: HttpRequest) -> Area | None:
     return area
 
 
-def _item_view(item: OnboardingItem):
+def _item_view(item: OnboardingItem) -> ItemView:
     """The item as staff see it, with its corrections, for the publisher's pages."""
     return item_view(
         with_material(OnboardingItem.objects.filter(pk=item.pk)).get(), reader_language()
@@ -211,9 +220,10 @@ def notice_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def item_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
-    """Withdraw an item in use, or bring a withdrawn one back."""
+    """Withdraw an item (withdrawn=1, the default) or bring it back (withdrawn=0).
+    The form says which, so that a form sent twice does not undo itself."""
     item = access.onboarding_item_or_404(request.user, pk, publish=True)
-    withdraw = item.withdrawn_on is None
+    withdraw = request.POST.get("withdrawn", "1") != "0"
     services.set_withdrawn(item=item, withdrawn=withdraw, by=request.user)
     if withdraw:
         messages.success(request, _("The item was withdrawn: staff no longer see it."))
