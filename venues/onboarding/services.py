@@ -293,7 +293,7 @@ def send_reminders(*, today: datetime.date | None = None) -> int:
         try:
             with transaction.atomic():
                 confirmation = (
-                    OnboardingConfirmation.objects.select_for_update(skip_locked=True)
+                    OnboardingConfirmation.objects.select_for_update(skip_locked=True, of=("self",))
                     .filter(pk=candidate.pk, reminder_sent_at__isnull=True)
                     .select_related("user")
                     .first()
