@@ -5,12 +5,13 @@ from typing import Any
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Fieldset, Layout
 from django import forms
+from django.core.files.uploadedfile import UploadedFile
 from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from venues.models import ONBOARDING_LANGUAGES, Area, OnboardingItem, OnboardingMaterial
-from venues.onboarding.files import MAX_FILE_BYTES, FileRefused, check_upload
+from venues.onboarding.files import MAX_FILE_BYTES, CheckedFile, FileRefused, check_upload
 from venues.onboarding.material import IN_LANGUAGE
 from venues.onboarding.services import MaterialInput, material_changes
 
@@ -193,7 +194,7 @@ class ItemForm(forms.Form):
     def _kind(self) -> str:
         return self.item.kind if self.item is not None else self.cleaned_data.get("kind", "")
 
-    def _checked(self, upload, code: str):
+    def _checked(self, upload: UploadedFile, code: str) -> CheckedFile | None:
         if upload.size > MAX_FILE_BYTES:
             self.add_error(f"file_{code}", FileRefused("too_large").message)
             return None

@@ -21,13 +21,14 @@ from venues.models import (
     OnboardingNotice,
     Organisation,
     Site,
+    User,
 )
 
 # "In Finnish", …: said of material that is not in the reader's language.
 IN_LANGUAGE: dict[str, Any] = {"fi": _("In Finnish"), "sv": _("In Swedish"), "en": _("In English")}
 
 
-def own_areas(user) -> QuerySet[Area]:
+def own_areas(user: User) -> QuerySet[Area]:
     """The areas a reader belongs to: those of their venue sites and those they
     coordinate by membership (Kaikukeskus, who may read every area's, reads
     them on the publisher's list rather than all on one page)."""

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from kaikukanta import access
 from kaikukanta.access import Can
 from kaikukanta.http import posted
-from venues.models import Area, OnboardingItem
+from venues.models import Area, OnboardingItem, User
 from venues.onboarding import services
 from venues.onboarding.forms import CorrectionForm, ItemForm
 from venues.onboarding.material import (
@@ -84,14 +84,14 @@ def onboarding_confirm(request: HttpRequest) -> HttpResponse:
 # ---------------------------------------------------------------------------
 
 
-def _publish_targets(user) -> tuple[bool, list[Area]]:
+def _publish_targets(user: User) -> tuple[bool, list[Area]]:
     """Whether the user publishes national material, and the areas they add to."""
     return access.may_publish_onboarding(user, None), list(
         access.coordinated_areas(user).order_by("name")
     )
 
 
-def _may_publish(user) -> bool:
+def _may_publish(user: User) -> bool:
     national, areas = _publish_targets(user)
     return national or bool(areas)
 
