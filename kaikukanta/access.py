@@ -12,7 +12,10 @@ The rules (DOMAIN.md, "The people and what they may do"):
 - an area coordinator manages every site, organisation and person of the area;
 - a national admin (Kaikukeskus) may do everything;
 - a ticket broker (an API token) records and voids uses at the active venue
-  sites it has been given; coordinators manage their area's brokers.
+  sites it has been given; coordinators manage their area's brokers;
+- onboarding: venue staff (cashiers and contact persons) read the national
+  material and their areas' own, and confirm it once a year; Kaikukeskus
+  publishes the national material, a coordinator the area's own.
 """
 
 from dataclasses import dataclass
@@ -23,7 +26,17 @@ from django.http import Http404
 
 from kaikukanta.models import AuditEntry
 from usage.models import Broker, Card, Redemption
-from venues.models import Area, Membership, Offering, Organisation, Site, User
+from venues.models import (
+    Area,
+    Membership,
+    Offering,
+    OnboardingFile,
+    OnboardingItem,
+    OnboardingNotice,
+    Organisation,
+    Site,
+    User,
+)
 
 Role = Membership.Role
 
@@ -346,3 +359,99 @@ def broker_site_choices(user: User) -> QuerySet[Site]:
     if is_national_admin(user):
         return qs
     return qs.filter(municipality__area__in=coordinated_areas(user))
+
+
+# ---------------------------------------------------------------------------
+# Onboarding material (venues/onboarding)
+# ---------------------------------------------------------------------------
+
+# The people who work at a venue site and go through the material every year.
+VENUE_STAFF_ROLES = (Role.CASHIER, Role.VENUE_CONTACT)
+
+
+def onboarding_staff_sites(user: User) -> QuerySet[Site]:
+    """The active venue sites where the user works as a cashier or contact
+    person: their areas' material is the user's to go through and confirm."""
+    if not user.is_authenticated or not user.is_active:
+        return Site.objects.none()
+    return Site.objects.filter(
+        is_active=True,
+        organisation__kind=Organisation.Kind.VENUE,
+        pk__in=Membership.objects.filter(user=user, role__in=VENUE_STAFF_ROLES).values("site"),
+    )
+
+
+def must_confirm_onboarding(user: User) -> bool:
+    """Everyone with a role at a venue site confirms the material once a year."""
+    return onboarding_staff_sites(user).exists()
+
+
+def onboarding_areas(user: User) -> QuerySet[Area]:
+    """The areas whose own material the user reads: those of their venue sites
+    and those they coordinate (a national admin: every area)."""
+    return Area.objects.filter(
+        Q(pk__in=coordinated_areas(user).values("pk"))
+        | Q(pk__in=onboarding_staff_sites(user).values("municipality__area"))
+    )
+
+
+def may_read_onboarding(user: User) -> bool:
+    """Venue staff, coordinators and Kaikukeskus read the material; distributors
+    and people without a role do not (it is the venues' material)."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return is_national_admin(user) or onboarding_areas(user).exists()
+
+
+def may_publish_onboarding(user: User, area: Area | None) -> bool:
+    """Kaikukeskus publishes the national material (area None) and may help any
+    area; a coordinator adds and changes only the coordinated areas' own."""
+    if area is None:
+        return is_national_admin(user)
+    return coordinated_areas(user).filter(pk=area.pk).exists()
+
+
+def onboarding_publishable_items(user: User) -> QuerySet[OnboardingItem]:
+    """Items the user may change, correct and withdraw."""
+    if is_national_admin(user):
+        return OnboardingItem.objects.all()
+    return OnboardingItem.objects.filter(area__in=coordinated_areas(user))
+
+
+def onboarding_items(user: User) -> QuerySet[OnboardingItem]:
+    """Items the user may read and download: the national ones and those of the
+    user's areas while they are in use, and every item the user may change."""
+    if not may_read_onboarding(user):
+        return OnboardingItem.objects.none()
+    readable = Q(withdrawn_on__isnull=True) & (
+        Q(area__isnull=True) | Q(area__in=onboarding_areas(user))
+    )
+    return OnboardingItem.objects.filter(
+        readable | Q(pk__in=onboarding_publishable_items(user).values("pk"))
+    )
+
+
+def onboarding_item_or_404(user: User, pk: object, *, publish: bool = False) -> OnboardingItem:
+    qs = onboarding_publishable_items(user) if publish else onboarding_items(user)
+    try:
+        return qs.select_related("area").get(pk=pk)
+    except (OnboardingItem.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def onboarding_notice_or_404(user: User, pk: object) -> OnboardingNotice:
+    """A notice the user may withdraw: one of an item the user may change."""
+    try:
+        return OnboardingNotice.objects.select_related("item").get(
+            pk=pk, item__in=onboarding_publishable_items(user)
+        )
+    except (OnboardingNotice.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def onboarding_file_or_404(user: User, pk: object) -> OnboardingFile:
+    """A file of an item the user may read."""
+    try:
+        return OnboardingFile.objects.get(pk=pk, material__item__in=onboarding_items(user))
+    except (OnboardingFile.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None

@@ -25,6 +25,12 @@ ACTION_LABELS: dict[str, Any] = {
     "broker_token.created": _("broker's API token created"),
     "broker_token.revoked": _("broker's API token revoked"),
     "import.confirmed": _("offline uses imported"),
+    "onboarding.published": _("onboarding material published"),
+    "onboarding.changed": _("onboarding material changed"),
+    "onboarding.corrected": _("correction to onboarding material published"),
+    "onboarding.notice_withdrawn": _("correction to onboarding material taken down"),
+    "onboarding.withdrawn": _("onboarding material withdrawn"),
+    "onboarding.restored": _("onboarding material in use again"),
 }
 
 

@@ -71,4 +71,6 @@ def menu_for(user: User) -> list[MenuItem]:
                 _("Cards: %(site)s") % {"site": m.site},
                 reverse("usage:cards", args=[m.site_id]),
             )
+    if access.may_read_onboarding(user):
+        add(_("Onboarding"), reverse("venues:onboarding"))
     return items

@@ -15,6 +15,7 @@ from django.utils import timezone
 from tests.conftest import PERSONAS
 from tests.factories import CardFactory, OfferingFactory
 from tests.usage.offline_helpers import matrix_batch
+from tests.venues.onboarding_helpers import onboarding_form_data, onboarding_item
 from usage import services
 from usage.models import Redemption
 from usage.services import record_redemption
@@ -583,6 +584,134 @@ ROUTES.update(
                 _MANAGERS_REDIRECT,
                 method="post",
             )
+        ],
+    }
+)
+
+# Onboarding (issue 14): venue staff, coordinators and Kaikukeskus read the
+# material; Kaikukeskus publishes the national items, a coordinator the area's.
+_READERS_OF_AREA_A = {
+    "anonymous": LOGIN,
+    "cashier": 200,
+    "venue_contact": 200,
+    "coordinator": 200,
+    "national_admin": 200,
+}
+_STAFF_OF_AREA_A = {"anonymous": LOGIN, "cashier": REDIRECT, "venue_contact": REDIRECT}
+_PUBLISHERS_OF_AREA_A = {"anonymous": LOGIN, "coordinator": 200, "national_admin": 200}
+_PUBLISHERS_OF_AREA_A_REDIRECT = {
+    "anonymous": LOGIN,
+    "coordinator": REDIRECT,
+    "national_admin": REDIRECT,
+}
+_KAIKUKESKUS = {"anonymous": LOGIN, "national_admin": 200}
+_KAIKUKESKUS_REDIRECT = {"anonymous": LOGIN, "national_admin": REDIRECT}
+
+
+def _onboarding_url(name: str, area=None, *, withdrawn: bool = False, notice: bool = False) -> str:
+    item = onboarding_item(area=area, withdrawn=withdrawn)
+    if name == "venues:onboarding_file":
+        return reverse(name, args=[item.materials.get().file_id])
+    if notice:
+        return reverse(name, args=[item.notices.get().pk])
+    return reverse(name, args=[item.pk])
+
+
+ROUTES.update(
+    {
+        "venues:onboarding": [Case(lambda n: reverse("venues:onboarding"), _READERS_OF_AREA_A)],
+        "venues:onboarding_confirm": [
+            Case(lambda n: reverse("venues:onboarding_confirm"), _STAFF_OF_AREA_A, method="post"),
+            Case(
+                lambda n: reverse("venues:onboarding_confirm"),
+                dict.fromkeys(PERSONAS, 405) | {"anonymous": LOGIN},
+            ),
+        ],
+        "venues:onboarding_material": [
+            Case(lambda n: reverse("venues:onboarding_material"), _PUBLISHERS_OF_AREA_A)
+        ],
+        "venues:onboarding_item_create": [
+            Case(lambda n: reverse("venues:onboarding_item_create"), _KAIKUKESKUS),
+            Case(
+                lambda n: reverse("venues:onboarding_item_create") + f"?area={n.area_a.pk}",
+                _PUBLISHERS_OF_AREA_A,
+            ),
+            Case(
+                lambda n: reverse("venues:onboarding_item_create") + f"?area={n.area_b.pk}",
+                _KAIKUKESKUS,
+            ),
+            Case(
+                lambda n: reverse("venues:onboarding_item_create"),
+                _KAIKUKESKUS_REDIRECT,
+                method="post",
+                data=lambda n: onboarding_form_data(kind="handbook", url="https://example.fi/h"),
+            ),
+            Case(
+                lambda n: reverse("venues:onboarding_item_create"),
+                _PUBLISHERS_OF_AREA_A_REDIRECT,
+                method="post",
+                data=lambda n: onboarding_form_data(
+                    kind="area_website", url="https://example.fi/a", area=n.area_a.pk
+                ),
+            ),
+        ],
+        "venues:onboarding_item_edit": [
+            Case(lambda n: _onboarding_url("venues:onboarding_item_edit"), _KAIKUKESKUS),
+            Case(
+                lambda n: _onboarding_url("venues:onboarding_item_edit", n.area_a),
+                _PUBLISHERS_OF_AREA_A,
+            ),
+            Case(lambda n: _onboarding_url("venues:onboarding_item_edit", n.area_b), _KAIKUKESKUS),
+        ],
+        "venues:onboarding_item_withdraw": [
+            Case(
+                lambda n: _onboarding_url("venues:onboarding_item_withdraw"),
+                _KAIKUKESKUS_REDIRECT,
+                method="post",
+            ),
+            Case(
+                lambda n: _onboarding_url("venues:onboarding_item_withdraw", n.area_a),
+                _PUBLISHERS_OF_AREA_A_REDIRECT,
+                method="post",
+            ),
+        ],
+        "venues:onboarding_correction_create": [
+            Case(lambda n: _onboarding_url("venues:onboarding_correction_create"), _KAIKUKESKUS),
+            Case(
+                lambda n: _onboarding_url("venues:onboarding_correction_create", n.area_a),
+                _PUBLISHERS_OF_AREA_A,
+            ),
+            Case(
+                lambda n: _onboarding_url("venues:onboarding_correction_create"),
+                _KAIKUKESKUS_REDIRECT,
+                method="post",
+                data=lambda n: {"text_fi": "Korjaus."},
+            ),
+        ],
+        "venues:onboarding_notice_withdraw": [
+            Case(
+                lambda n: _onboarding_url("venues:onboarding_notice_withdraw", notice=True),
+                _KAIKUKESKUS_REDIRECT,
+                method="post",
+            ),
+            Case(
+                lambda n: _onboarding_url(
+                    "venues:onboarding_notice_withdraw", n.area_a, notice=True
+                ),
+                _PUBLISHERS_OF_AREA_A_REDIRECT,
+                method="post",
+            ),
+        ],
+        "venues:onboarding_file": [
+            Case(lambda n: _onboarding_url("venues:onboarding_file"), _READERS_OF_AREA_A),
+            Case(lambda n: _onboarding_url("venues:onboarding_file", n.area_a), _READERS_OF_AREA_A),
+            Case(lambda n: _onboarding_url("venues:onboarding_file", n.area_b), _KAIKUKESKUS),
+            Case(lambda n: _onboarding_url("venues:onboarding_file", withdrawn=True), _KAIKUKESKUS),
+        ],
+        "venues:site_help": [
+            Case(lambda n: reverse("venues:site_help", args=[n.venue_a.pk]), _READERS_OF_AREA_A),
+            Case(lambda n: reverse("venues:site_help", args=[n.venue_b.pk]), _KAIKUKESKUS),
+            Case(lambda n: reverse("venues:site_help", args=[n.dist_a.pk]), {"anonymous": LOGIN}),
         ],
     }
 )

@@ -46,6 +46,10 @@ DATA_LABELS: dict[str, Any] = {
     "already": gettext_lazy("already in the register"),
     "refused": gettext_lazy("not recorded"),
     "total": gettext_lazy("rows"),
+    # Onboarding material (venues.onboarding.services).
+    "version": gettext_lazy("version"),
+    "languages": gettext_lazy("languages"),
+    "notice_id": gettext_lazy("correction (ID)"),
 }
 
 

@@ -135,6 +135,15 @@ PEOPLE = [
     ("kassa@kaikukanta.demo", "Kalle Kassa", Role.CASHIER, "Vapriikki"),
     ("kassa@kaikukanta.demo", "Kalle Kassa", Role.CASHIER, "Sampola"),
     ("jakaja@kaikukanta.demo", "Jaana Jakaja", Role.DISTRIBUTOR, "Hervannan sosiaalitoimisto"),
+    # More venue staff, so that the onboarding overview has people in every state.
+    ("kassa.vapriikki@kaikukanta.demo", "Veera Vapriikki", Role.CASHIER, "Vapriikki"),
+    ("kassa.uimahalli@kaikukanta.demo", "Uuno Uimahalli", Role.CASHIER, "Kalevan uimahalli"),
+    (
+        "yhteyshenkilo.jkl@kaikukanta.demo",
+        "Jaana Jyväs",
+        Role.VENUE_CONTACT,
+        "Jyväskylän kaupunginteatteri",
+    ),
 ]
 
 
@@ -203,8 +212,6 @@ def seed_network() -> DemoNetwork:
                 site=site,
                 defaults={
                     "guideline_committed_on": datetime.date(today.year - 1, 3, 1),
-                    "staff_instructed_on": today
-                    - datetime.timedelta(days=30 if index < 4 else 400),
                     "prices_page_url": f"https://example.fi/{site.pk}/hinnat",
                     "broker_informed": True,
                     "brokers": "Lippupiste, Ticketmaster",

@@ -30,7 +30,6 @@ class ChecklistForm(forms.ModelForm):
         model = Checklist
         fields = [
             "guideline_committed_on",
-            "staff_instructed_on",
             "prices_page_url",
             "broker_informed",
             "brokers",
@@ -39,7 +38,6 @@ class ChecklistForm(forms.ModelForm):
         ]
         widgets = {
             "guideline_committed_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-            "staff_instructed_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "broker_informed": YesNoNotAnswered,
             "free_cloakroom": YesNoNotAnswered,
             "assistants_free_known": YesNoNotAnswered,

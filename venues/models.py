@@ -6,14 +6,18 @@ Everyone here is staff or a venue; nothing in this app describes a cardholder.
 
 import datetime
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from kaikukanta.text import no_control_characters
+
+# The languages onboarding material comes in, in the order a reader falls back on.
+ONBOARDING_LANGUAGES = tuple(code for code, _name in settings.LANGUAGES)
 
 # ---------------------------------------------------------------------------
 # People
@@ -319,21 +323,15 @@ class Membership(models.Model):
 
 
 class Checklist(models.Model):
-    """The national checklist a venue commits to, kept in the register."""
-
-    INSTRUCTION_VALID_DAYS = 365
+    """The national checklist a venue commits to, kept in the register. Whether
+    the staff have been instructed is not typed in here: it follows from each
+    person's yearly onboarding confirmation (`venues.onboarding.staff`)."""
 
     site = models.OneToOneField(
         Site, on_delete=models.CASCADE, related_name="checklist", verbose_name=_("site")
     )
     guideline_committed_on = models.DateField(
         _("date of committing to the national guideline"), null=True, blank=True
-    )
-    staff_instructed_on = models.DateField(
-        _("date the staff were last instructed in Kaikukortti"),
-        null=True,
-        blank=True,
-        help_text=_("Instruct the staff again every year."),
     )
     prices_page_url = models.URLField(
         _("where the venue tells its prices"),
@@ -359,22 +357,11 @@ class Checklist(models.Model):
     def __str__(self) -> str:
         return str(self.site)
 
-    def instruction_due_on(self) -> datetime.date | None:
-        if self.staff_instructed_on is None:
-            return None
-        return self.staff_instructed_on + datetime.timedelta(days=self.INSTRUCTION_VALID_DAYS)
-
-    def instruction_overdue(self, today: datetime.date | None = None) -> bool:
-        due = self.instruction_due_on()
-        return due is not None and due < (today or timezone.localdate())
-
     def missing_items(self) -> list[str]:
         """The labels of the items not yet done, in the order of the form."""
         missing = []
         if not self.guideline_committed_on:
             missing.append(self._meta.get_field("guideline_committed_on").verbose_name)
-        if not self.staff_instructed_on:
-            missing.append(self._meta.get_field("staff_instructed_on").verbose_name)
         if not self.prices_page_url:
             missing.append(self._meta.get_field("prices_page_url").verbose_name)
         for field in ("broker_informed", "free_cloakroom", "assistants_free_known"):
@@ -383,9 +370,6 @@ class Checklist(models.Model):
         if self.broker_informed and not self.brokers:
             missing.append(self._meta.get_field("brokers").verbose_name)
         return [str(label) for label in missing]
-
-    def is_complete(self, today: datetime.date | None = None) -> bool:
-        return not self.missing_items() and not self.instruction_overdue(today)
 
 
 # ---------------------------------------------------------------------------
@@ -526,3 +510,254 @@ class Offering(models.Model):
         if self.kind == self.Kind.ADMISSION:
             return self.date <= day <= self.last_day
         return day <= self.last_day  # a course takes enrolments until it ends
+
+
+# ---------------------------------------------------------------------------
+# Onboarding: the material venue staff go through once a year
+# ---------------------------------------------------------------------------
+
+
+class OnboardingItem(models.Model):
+    """One piece of the onboarding material for venue staff: national (published
+    by Kaikukeskus) or an area's own (added by its coordinator).
+
+    Its `version` goes up whenever its material (a file or a link, in any
+    language) changes or a correction is published; everyone whose confirmation
+    covered an earlier version is asked to go through it again."""
+
+    class Kind(models.TextChoices):
+        OPERATING_MODEL = "operating_model", _("operating model")
+        HANDBOOK = "handbook", _("handbook for venues")
+        SLIDES = "slides", _("slides")
+        CHECKLIST = "checklist", _("checklist")
+        RECORDING = "recording", _("instructions for recording in Kaikukanta")
+        BROKER_RECORDING = "broker_recording", _("instructions for ticket brokers")
+        AREA_BROCHURE = "area_brochure", _("the area's brochure")
+        AREA_WEBSITE = "area_website", _("the area's website")
+
+    # Kaikukeskus publishes the national kinds; an area adds only its own.
+    NATIONAL_KINDS = (
+        Kind.OPERATING_MODEL,
+        Kind.HANDBOOK,
+        Kind.SLIDES,
+        Kind.CHECKLIST,
+        Kind.RECORDING,
+        Kind.BROKER_RECORDING,
+    )
+    AREA_KINDS = (Kind.AREA_BROCHURE, Kind.AREA_WEBSITE)
+
+    area = models.ForeignKey(
+        Area,
+        on_delete=models.PROTECT,
+        related_name="onboarding_items",
+        verbose_name=_("area"),
+        null=True,
+        blank=True,
+        help_text=_("Empty for Kaikukeskus's national material."),
+    )
+    kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
+    updated_on = models.DateField(_("updated on"))
+    version = models.PositiveIntegerField(_("version"), default=1)
+    withdrawn_on = models.DateField(
+        _("withdrawn on"),
+        null=True,
+        blank=True,
+        help_text=_("A withdrawn item is no longer shown to staff."),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    changed_at = models.DateTimeField(_("changed"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("onboarding item")
+        verbose_name_plural = _("onboarding items")
+        ordering = ["pk"]
+        constraints = [
+            models.CheckConstraint(
+                name="onboarding_item_kind_fits_its_publisher",
+                condition=(
+                    Q(area__isnull=False, kind__in=["area_brochure", "area_website"])
+                    | (Q(area__isnull=True) & ~Q(kind__in=["area_brochure", "area_website"]))
+                ),
+            ),
+            models.CheckConstraint(
+                name="onboarding_item_version_positive", condition=Q(version__gte=1)
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.area or _('national')})"
+
+    @property
+    def is_national(self) -> bool:
+        return self.area_id is None
+
+    @classmethod
+    def kinds_for(cls, area: Area | None) -> tuple[str, ...]:
+        return cls.AREA_KINDS if area is not None else cls.NATIONAL_KINDS
+
+    @classmethod
+    def kind_order(cls, kind: str) -> int:
+        return list(cls.Kind.values).index(kind)
+
+
+class OnboardingFile(models.Model):
+    """The bytes of an uploaded file (PDF, DOCX or PPTX). They live in the
+    database, so that every app server behind the load balancer serves the same
+    file and nothing is kept on an app server's disk (DESIGN.md); they are kept
+    apart from the material, so that listing the material never reads them."""
+
+    class Type(models.TextChoices):
+        PDF = "pdf", "PDF"
+        DOCX = "docx", "Word (DOCX)"
+        PPTX = "pptx", "PowerPoint (PPTX)"
+
+    CONTENT_TYPES = {
+        Type.PDF: "application/pdf",
+        Type.DOCX: "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        Type.PPTX: "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    }
+
+    name = models.CharField(_("file name"), max_length=200)
+    file_type = models.CharField(_("file type"), max_length=10, choices=Type.choices)
+    size = models.PositiveIntegerField(_("size in bytes"))
+    sha256 = models.CharField(max_length=64, editable=False)
+    content = models.BinaryField(editable=False)
+    uploaded_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("onboarding file")
+        verbose_name_plural = _("onboarding files")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def content_type(self) -> str:
+        return self.CONTENT_TYPES[self.Type(self.file_type)]
+
+
+class OnboardingMaterial(models.Model):
+    """An onboarding item in one language: its title and its file or link."""
+
+    item = models.ForeignKey(
+        OnboardingItem, on_delete=models.CASCADE, related_name="materials", verbose_name=_("item")
+    )
+    language = models.CharField(_("language"), max_length=5, choices=settings.LANGUAGES)
+    title = models.CharField(_("title"), max_length=200, validators=[no_control_characters])
+    file = models.OneToOneField(
+        OnboardingFile,
+        on_delete=models.PROTECT,
+        related_name="material",
+        verbose_name=_("file"),
+        null=True,
+        blank=True,
+    )
+    url = models.URLField(_("link"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("onboarding material")
+        verbose_name_plural = _("onboarding material")
+        ordering = ["item", "language"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["item", "language"], name="onboarding_material_one_per_language"
+            ),
+            models.CheckConstraint(
+                name="onboarding_material_is_a_file_or_a_link",
+                condition=(Q(file__isnull=False, url="") | (Q(file__isnull=True) & ~Q(url=""))),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.language})"
+
+
+class OnboardingNotice(models.Model):
+    """A short notice with an item: a correction (shown with the item for as
+    long as it stands) or a note of what changed in a new version (shown to
+    those who went through an earlier one). Each came with a new version."""
+
+    class Kind(models.TextChoices):
+        CORRECTION = "correction", _("correction")
+        CHANGE = "change", _("what changed")
+
+    item = models.ForeignKey(
+        OnboardingItem, on_delete=models.CASCADE, related_name="notices", verbose_name=_("item")
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    version = models.PositiveIntegerField(_("version"))
+    published_on = models.DateField(_("published on"))
+    text_fi = models.TextField(
+        _("text in Finnish"), max_length=1000, blank=True, validators=[no_control_characters]
+    )
+    text_sv = models.TextField(
+        _("text in Swedish"), max_length=1000, blank=True, validators=[no_control_characters]
+    )
+    text_en = models.TextField(
+        _("text in English"), max_length=1000, blank=True, validators=[no_control_characters]
+    )
+    withdrawn_on = models.DateField(_("withdrawn on"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("onboarding notice")
+        verbose_name_plural = _("onboarding notices")
+        ordering = ["item", "version", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                name="onboarding_notice_has_a_text",
+                condition=~Q(text_fi="") | ~Q(text_sv="") | ~Q(text_en=""),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.published_on}: {self.text()[:50]}"
+
+    def text_and_language(self, language: str = "") -> tuple[str, str]:
+        """The text in `language` (the reader's), else in the first language it has."""
+        language = (language or translation.get_language() or "fi")[:2]
+        for code in (language, *ONBOARDING_LANGUAGES):
+            text = getattr(self, f"text_{code}", "")
+            if text:
+                return text, code
+        return "", language
+
+    def text(self, language: str = "") -> str:
+        return self.text_and_language(language)[0]
+
+
+class OnboardingConfirmation(models.Model):
+    """A person's "I have gone through the material": when, in which language,
+    and the version of every item it covered. Never changed afterwards (but for
+    the note that the yearly reminder went out); the latest one counts."""
+
+    user = models.ForeignKey(
+        User,
+        on_delete=models.CASCADE,
+        related_name="onboarding_confirmations",
+        verbose_name=_("person"),
+    )
+    confirmed_at = models.DateTimeField(_("confirmed"), default=timezone.now)
+    confirmed_on = models.DateField(_("confirmed on"))
+    language = models.CharField(_("language"), max_length=5, choices=settings.LANGUAGES)
+    # {"<item id>": version} of every item the person was shown.
+    versions = models.JSONField(_("versions of the material"), default=dict)
+    reminder_sent_at = models.DateTimeField(_("yearly reminder sent"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("onboarding confirmation")
+        verbose_name_plural = _("onboarding confirmations")
+        ordering = ["-confirmed_at", "-pk"]
+        indexes = [models.Index(fields=["user", "-confirmed_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.confirmed_on}"
+
+    @property
+    def due_on(self) -> datetime.date:
+        """The last day this confirmation stands: it is renewed once a year."""
+        from usage.models import one_year_from  # usage.models imports this module
+
+        return one_year_from(self.confirmed_on)
+
+    def version_of(self, item_id: int) -> int:
+        return int(self.versions.get(str(item_id), 0))

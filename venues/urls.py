@@ -1,6 +1,7 @@
 from django.urls import path
 
 from venues import audit_views, offerings, views
+from venues.onboarding.urls import urlpatterns as onboarding_urlpatterns
 
 app_name = "venues"
 urlpatterns = [
@@ -26,3 +27,4 @@ urlpatterns = [
     path("people/invite/", views.invite, name="invite"),
     path("people/memberships/<int:pk>/remove/", views.membership_remove, name="membership_remove"),
 ]
+urlpatterns += onboarding_urlpatterns

@@ -6,7 +6,6 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -16,6 +15,7 @@ from kaikukanta.http import posted
 from venues import services
 from venues.forms import ChecklistForm, InviteForm
 from venues.models import Area, Checklist, Membership, Organisation, Site
+from venues.onboarding.staff import site_staff
 
 Role = Membership.Role
 
@@ -54,17 +54,20 @@ def national(request: HttpRequest) -> HttpResponse:
 
 
 def checklist_rows(sites_qs) -> list[dict]:
-    """Each venue site with what its checklist still misses, for the coordinator."""
-    today = timezone.localdate()
+    """Each venue site with what its checklist still misses and where its
+    staff stand with the yearly onboarding, for the coordinator."""
+    sites = list(sites_qs.select_related("checklist", "organisation", "municipality"))
+    staff = site_staff(site.pk for site in sites)
     rows = []
-    for site in sites_qs.select_related("checklist", "organisation", "municipality"):
+    for site in sites:
         checklist = getattr(site, "checklist", None) or Checklist(site=site)
+        missing = checklist.missing_items()
         rows.append(
             {
                 "site": site,
-                "missing": checklist.missing_items(),
-                "overdue": checklist.instruction_overdue(today),
-                "due_on": checklist.instruction_due_on(),
+                "missing": missing,
+                "staff": staff[site.pk],
+                "complete": not missing and staff[site.pk].all_confirmed,
             }
         )
     return rows
@@ -81,7 +84,9 @@ def area_page(request: HttpRequest, pk: int) -> HttpResponse:
         "area": area,
         "municipalities": area.municipalities.all(),
         "checklist_rows": rows,
-        "incomplete_count": sum(1 for row in rows if row["missing"] or row["overdue"]),
+        "incomplete_count": sum(1 for row in rows if not row["complete"]),
+        # The venues whose staff are overdue for the yearly onboarding.
+        "overdue_rows": [row for row in rows if row["staff"].not_confirmed],
         "distributor_sites": distributor_sites,
         "coordinators": _coordinators(area),
         "people": access.memberships(request.user)
@@ -100,7 +105,7 @@ def site_page(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "site": site,
         "checklist": checklist,
-        "overdue": checklist.instruction_overdue(),
+        "staff": site_staff([site.pk])[site.pk] if site.is_venue else None,
         "coordinators": _coordinators(site.area),
         "may_edit": access.sites(request.user, Can.MANAGE_VENUE).filter(pk=site.pk).exists(),
         "may_distribute": access.sites(request.user, Can.DISTRIBUTE).filter(pk=site.pk).exists(),

@@ -29,6 +29,8 @@ MACHINE_FIELDS = {
     "stats.SiteCell": {"value"},
     "stats.CardPeriodCell": {"kind"},
     "venues.User": {"password"},  # a hash
+    # The uploaded name, cleaned of control characters on upload; the digest.
+    "venues.OnboardingFile": {"name", "sha256"},
 }
 
 

@@ -7,7 +7,18 @@ from django.utils import timezone
 
 from usage.models import Card, Redemption
 from usage.scale import CARD_PREFIX
-from venues.models import Area, Membership, Offering, Organisation, Site, User
+from venues.models import (
+    Area,
+    Membership,
+    Offering,
+    OnboardingConfirmation,
+    OnboardingFile,
+    OnboardingItem,
+    OnboardingNotice,
+    Organisation,
+    Site,
+    User,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -15,7 +26,19 @@ pytestmark = pytest.mark.django_db
 def counts():
     return [
         model.objects.count()
-        for model in (Area, Site, User, Membership, Offering, Card, Redemption)
+        for model in (
+            Area,
+            Site,
+            User,
+            Membership,
+            Offering,
+            Card,
+            Redemption,
+            OnboardingItem,
+            OnboardingFile,
+            OnboardingNotice,
+            OnboardingConfirmation,
+        )
     ]
 
 
@@ -85,3 +108,28 @@ def test_seed_demo_creates_the_demo_broker_whose_token_works_as_docs_api_md_says
         "Vapriikki",
     ]
     assert client.get("/api/v1/cards/TRE-1000").json()["valid"] is True
+
+
+def test_seed_demo_has_onboarding_material_the_handbook_correction_and_staff_in_every_state():
+    from venues.onboarding.staff import person_status
+
+    call_command("seed_demo")
+    handbook = OnboardingItem.objects.get(area=None, kind=OnboardingItem.Kind.HANDBOOK)
+    correction = handbook.notices.get(kind=OnboardingNotice.Kind.CORRECTION)
+    assert "lapsenlapsilleen" in correction.text_fi and "grandchildren" in correction.text_en
+    assert OnboardingItem.objects.filter(area__isnull=False).count() >= 2
+    # Every demo file passes the upload checks (the seeding runs them).
+    assert OnboardingFile.objects.filter(file_type="docx").exists()
+    statuses = {
+        email: person_status(User.objects.get(email=email))
+        for email in (
+            "kassa@kaikukanta.demo",
+            "kassa.vapriikki@kaikukanta.demo",
+            "kassa.uimahalli@kaikukanta.demo",
+            "yhteyshenkilo@kaikukanta.demo",
+        )
+    }
+    assert statuses["kassa@kaikukanta.demo"].changed  # the correction came after
+    assert statuses["kassa.vapriikki@kaikukanta.demo"].overdue
+    assert statuses["kassa.uimahalli@kaikukanta.demo"].never
+    assert statuses["yhteyshenkilo@kaikukanta.demo"].due_soon

@@ -14,6 +14,7 @@ from usage.demo import (
     seed_scale,
 )
 from venues.demo import DEMO_PASSWORD, demo_logins, seed_network
+from venues.onboarding.demo import seed_onboarding
 
 
 class Command(BaseCommand):
@@ -33,6 +34,7 @@ class Command(BaseCommand):
         translation.activate("en")
         with transaction.atomic():
             net = seed_network()
+            seed_onboarding(net.areas, net.users)
             cards = seed_demo_usage(net)
             broker = seed_demo_broker(net)
         if scale:
