@@ -6,6 +6,7 @@ Production sets DATABASE_URL to PostgreSQL, SECRET_KEY, ALLOWED_HOSTS and,
 when there are several app servers, REDIS_URL.
 """
 
+import ipaddress
 import os
 import re
 from pathlib import Path
@@ -85,6 +86,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so that its duration and status cover everything below (kaikukanta/logs.py).
+    "kaikukanta.logs.request_log",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -302,12 +305,36 @@ X_FRAME_OPTIONS = "DENY"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 6 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 6 * 1024 * 1024
 
+# --- Logs and metrics (kaikukanta/logs.py, kaikukanta/metrics.py) ---------------
+
+# One JSON line per request (duration, status, role; never a path or a card ID).
+# LOG_FORMAT=json writes every other log line as JSON too (the default in
+# production); "text" is easier to read in development.
+LOG_FORMAT = env("LOG_FORMAT", "text" if DEBUG else "json")
+if LOG_FORMAT not in ("json", "text"):
+    raise ImproperlyConfigured(f"LOG_FORMAT must be json or text, not {LOG_FORMAT!r}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "json": {"()": "kaikukanta.logs.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+    },
+    "filters": {"redact_paths": {"()": "kaikukanta.logs.RedactPaths"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["redact_paths"],
+        },
+        "requests": {"class": "logging.StreamHandler", "formatter": "json"},
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
     "loggers": {
+        "kaikukanta.requests": {"handlers": ["requests"], "level": "INFO", "propagate": False},
+        # Django's own handlers print 4xx/5xx paths; ours redacts them.
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "django.db.backends": {"level": "INFO"},
         # Axes logs every login at INFO; failures and lockouts are WARNING.
         "axes": {"level": "WARNING"},
@@ -316,3 +343,13 @@ LOGGING = {
         "fontTools": {"level": "WARNING"},
     },
 }
+# Who may read /metrics: addresses or networks (CIDR), comma-separated; the
+# Prometheus server's. Anyone else gets 404.
+METRICS_ALLOWED_IPS = envlist("METRICS_ALLOWED_IPS", "127.0.0.1,::1")
+for _network in METRICS_ALLOWED_IPS:
+    try:
+        ipaddress.ip_network(_network, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"METRICS_ALLOWED_IPS: {_network!r} is not an address or a network"
+        ) from None

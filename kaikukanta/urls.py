@@ -1,12 +1,13 @@
 from django.urls import include, path
 
-from kaikukanta import views
+from kaikukanta import metrics, views
 from kaikukanta.admin_site import admin_site
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("no-access/", views.no_access, name="no_access"),
     path("healthz", views.healthz, name="healthz"),
+    path("metrics", metrics.metrics_view, name="metrics"),
     path("text-size/", views.set_text_size, name="set_text_size"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("venues.account_urls")),
