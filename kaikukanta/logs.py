@@ -88,7 +88,8 @@ def role_of(request: HttpRequest) -> str:
     if user is None and not _has_session(request):
         return "anonymous"
     user = request.user if user is None else user
-    if not user.is_authenticated:
+    # The API sets request.user to None for a request without a token.
+    if not getattr(user, "is_authenticated", False):
         return "anonymous"
     role = request.session.get(SESSION_ROLE)
     if role is None:  # a session from before the role was noted at login
