@@ -138,6 +138,25 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "timeout": 20}
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 
+# A streaming replica of the primary for the reports, exports and public
+# statistics (kaikukanta/replica.py); everything else reads and writes the
+# primary. Reads fall back to the primary while the replica does not answer or
+# lags more than REPLICA_MAX_LAG_SECONDS; its state is checked at most every
+# REPLICA_CHECK_SECONDS in each process.
+DATABASE_REPLICA_URL = env("DATABASE_REPLICA_URL")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = dj_database_url.parse(
+        DATABASE_REPLICA_URL, conn_max_age=envint("CONN_MAX_AGE", 60), conn_health_checks=True
+    )
+    # An unreachable replica must cost a report seconds, not a worker's minutes.
+    if DATABASES["replica"]["ENGINE"] == "django.db.backends.postgresql":
+        DATABASES["replica"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 3)
+    # Tests read the replica's alias from the test database itself.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["kaikukanta.replica.ReplicaRouter"]
+REPLICA_MAX_LAG_SECONDS = envint("REPLICA_MAX_LAG_SECONDS", 60)
+REPLICA_CHECK_SECONDS = envint("REPLICA_CHECK_SECONDS", 10)
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "venues.User"
 
