@@ -100,6 +100,7 @@ def test_without_a_replica_everything_reads_the_primary(db):
 # A real primary and hot standby
 # ---------------------------------------------------------------------------
 
+
 @pytest.mark.postgres_only
 @pytest.mark.skipif(
     connection.vendor != "postgresql",
