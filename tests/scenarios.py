@@ -3,6 +3,7 @@ own (a throwaway cluster, a copy): migrate, seed the demo, record a use
 through the one service. Each prints what the test needs to stdout."""
 
 import json
+import urllib.parse
 
 from tests.processes import run_python
 
@@ -21,6 +22,17 @@ def app_env(database_url: str, **extra: str) -> dict[str, str]:
         "LOG_LEVEL": "WARNING",
         **extra,
     }
+
+
+def database_url_of_tests() -> str:
+    """The test database (pytest-django's), as another process must reach it."""
+    from django.db import connection
+
+    s = connection.settings_dict
+    user = urllib.parse.quote(s["USER"] or "")
+    password = f":{urllib.parse.quote(s['PASSWORD'])}" if s["PASSWORD"] else ""
+    host, port = s["HOST"] or "127.0.0.1", s["PORT"] or 5432
+    return f"postgres://{user}{password}@{host}:{port}/{s['NAME']}"
 
 
 def manage(*args: str, env: dict[str, str]) -> str:

@@ -8,7 +8,6 @@ import json
 import os
 import re
 import threading
-import urllib.parse
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
@@ -17,7 +16,7 @@ from django.db import connection
 
 from tests.factories import CardFactory, MembershipFactory, OfferingFactory, UserFactory
 from tests.processes import Browser, Gunicorn
-from tests.scenarios import app_env
+from tests.scenarios import app_env, database_url_of_tests
 from tests.usage.api.helpers import make_broker
 from usage.models import Redemption
 from venues.models import Membership
@@ -48,14 +47,6 @@ pytestmark = [
 ]
 
 
-def _database_url() -> str:
-    """The test database, as the servers must reach it."""
-    s = connection.settings_dict
-    user = urllib.parse.quote(s["USER"] or "")
-    password = f":{urllib.parse.quote(s['PASSWORD'])}" if s["PASSWORD"] else ""
-    return f"postgres://{user}{password}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
-
-
 @pytest.fixture(scope="module")
 def servers(tmp_path_factory, django_db_setup):
     """Two servers, two workers each, on the test database and our Redis DB
@@ -67,7 +58,7 @@ def servers(tmp_path_factory, django_db_setup):
 
     store = redis.Redis.from_url(REDIS_URL)
     store.flushdb()
-    env = app_env(_database_url(), REDIS_URL=REDIS_URL, API_RATE_LIMIT=f"{RATE_LIMIT}/h")
+    env = app_env(database_url_of_tests(), REDIS_URL=REDIS_URL, API_RATE_LIMIT=f"{RATE_LIMIT}/h")
     with (
         Gunicorn(env, log_path=tmp_path / "a.log") as a,
         Gunicorn(env, log_path=tmp_path / "b.log") as b,
