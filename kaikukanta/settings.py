@@ -324,6 +324,16 @@ X_FRAME_OPTIONS = "DENY"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 6 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 6 * 1024 * 1024
 
+# --- Data retention (usage/retention.py, docs/privacy.md) ----------------------
+
+# A card's background data is removed this many years after its last validity
+# ended; uses of the calendar years that ended more than RETENTION_USES_YEARS
+# ago are folded into the statistics summary and deleted (`manage.py retention`).
+RETENTION_BACKGROUND_YEARS = envint("RETENTION_BACKGROUND_YEARS", 3)
+RETENTION_USES_YEARS = envint("RETENTION_USES_YEARS", 10)
+if RETENTION_BACKGROUND_YEARS < 1 or RETENTION_USES_YEARS < 1:
+    raise ImproperlyConfigured("RETENTION_BACKGROUND_YEARS and RETENTION_USES_YEARS must be ≥ 1")
+
 # --- Logs and metrics (kaikukanta/logs.py, kaikukanta/metrics.py) ---------------
 
 # One JSON line per request (duration, status, role; never a path or a card ID).

@@ -631,6 +631,8 @@ def renew_card(
     card = _lock(Card.objects.all(), card.pk)
     if card.is_closed:
         raise ValueError("A closed card cannot be renewed.")
+    if card.background_removed_on is not None:
+        raise ValueError("The card's background data was removed: enter it again first.")
     if card.valid_until >= one_year_from(on):
         return card  # renewed already today (a double click): no second period
     card.valid_from = on
@@ -703,7 +705,12 @@ def update_card_background(
         return card
     for field, value in changed.items():
         setattr(card, field, value)
-    card.save(update_fields=[*changed, "updated_at"])
+    restored = card.background_removed_on is not None and card.birth_year is not None
+    if restored:  # entered again after the data retention removed it
+        card.background_removed_on = None
+    card.save(
+        update_fields=[*changed, *(["background_removed_on"] if restored else []), "updated_at"]
+    )
     audit.log(
         action="card.changed",
         obj=card,
