@@ -218,3 +218,22 @@ def test_a_use_folded_is_gone_but_the_summary_state_says_since_when(net, usage):
     # Folding an earlier year later never moves the mark back.
     summary.fold_uses_before(D(2024, 1, 1))
     assert summary.folded_before() == D(2025, 1, 1)
+
+
+def test_the_card_page_says_the_background_was_removed_and_renewal_asks_for_it_again(
+    net, usage, client_for
+):
+    from django.urls import reverse
+
+    card = usage.cards.c2
+    retention.remove_backgrounds(D(2100, 1, 1), D(2030, 1, 1))
+    distributor = client_for("distributor")
+
+    page = distributor.get(reverse("usage:card", args=[net.dist_a.pk, card.pk]))
+    assert "Removed under the data retention policy" in page.content.decode()
+    assert "1990" not in page.content.decode()
+
+    renewed = distributor.post(reverse("usage:card_renew", args=[net.dist_a.pk, card.pk]))
+    assert renewed["Location"] == reverse("usage:card_background", args=[net.dist_a.pk, card.pk])
+    card.refresh_from_db()
+    assert card.valid_until < D(2026, 1, 1)  # not renewed
