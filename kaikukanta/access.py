@@ -270,16 +270,22 @@ def redemptions(user: User) -> QuerySet[Redemption]:
     ).select_related("card", "offering", "site")
 
 
-def may_void(user: User, redemption: Redemption, now=None) -> bool:
-    """The venue contact person and the coordinator may void any use of their
-    sites (with a reason); a cashier may undo their own record within the undo
-    window."""
+def may_void(user: User, redemption: Redemption) -> bool:
+    """Voiding with a reason (the site's list of uses): the venue contact
+    person and the coordinator, for any use of their sites."""
+    return sites(user, Can.MANAGE_VENUE).filter(pk=redemption.site_id).exists()
+
+
+def may_undo(user: User, redemption: Redemption, now=None) -> bool:
+    """Undoing without a reason (the desk's Undo) is only for the person who
+    recorded the use, within the undo window, while they still record at its
+    site. Every other void goes through the void page and its reason, so that
+    no use disappears from the statistics without a word of why."""
     from usage.services import within_undo_window
 
-    if sites(user, Can.MANAGE_VENUE).filter(pk=redemption.site_id).exists():
-        return True
     return (
-        redemption.recorded_by_id == user.pk
+        redemption.recorded_by_id is not None
+        and redemption.recorded_by_id == user.pk
         and within_undo_window(redemption, now)
         and sites(user, Can.RECORD).filter(pk=redemption.site_id).exists()
     )

@@ -18,6 +18,8 @@ def text_size(request: HttpRequest) -> str:
 
 def layout(request: HttpRequest) -> dict:
     user = getattr(request, "user", None)
+    if getattr(request, "layout_without_database", False):
+        user = None  # an error page that must not ask the database (kaikukanta.errors)
     menu = menu_for(user) if user is not None and user.is_authenticated else []
     return {
         "text_size": text_size(request),

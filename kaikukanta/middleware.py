@@ -1,8 +1,11 @@
-"""Response headers that every page gets."""
+"""Response headers that every page gets, and the answer when the database
+cannot be reached."""
 
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
+
+from kaikukanta import errors
 
 # No inline scripts or styles anywhere (DESIGN.md), so the policy needs no
 # 'unsafe-inline'. The camera (QR reading) stays on our own origin; images from
@@ -33,3 +36,21 @@ def security_headers(get_response: Callable[[HttpRequest], HttpResponse]):
         return response
 
     return middleware
+
+
+class DatabaseOutageMiddleware:
+    """A view (or the template it renders) that cannot reach the database
+    answers 503 in the reader's language (kaikukanta.errors), instead of a
+    500 with a traceback. Errors raised in other middleware reach
+    `errors.server_error`, which answers them alike."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if errors.is_database_unavailable(exception):
+            return errors.unavailable_response(request, exception)
+        return None

@@ -73,3 +73,24 @@ class AuditEntry(models.Model):
     @property
     def who(self) -> str:
         return str(self.actor) if self.actor_id else self.actor_label
+
+
+class RateCounter(models.Model):
+    """One fixed window of one rate limit (`kaikukanta.ratelimit`, when no
+    Redis is configured): how many hits `bucket` had in the window that began
+    at `window_start` (Unix seconds). Rows whose window has ended are swept
+    now and then; nothing else reads them."""
+
+    pk = models.CompositePrimaryKey("bucket", "window_start")
+    bucket = models.CharField(max_length=200)
+    window_start = models.BigIntegerField()
+    hits = models.PositiveIntegerField(default=0)
+    # When the window ends (Unix seconds): the sweep deletes by it.
+    ends = models.BigIntegerField()
+
+    class Meta:
+        verbose_name = _("rate limit counter")
+        verbose_name_plural = _("rate limit counters")
+
+    def __str__(self) -> str:
+        return f"{self.bucket} @ {self.window_start}: {self.hits}"

@@ -98,6 +98,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "kaikukanta.middleware.security_headers",
+    # A view that cannot reach the database answers 503, not 500 (kaikukanta.errors).
+    "kaikukanta.middleware.DatabaseOutageMiddleware",
     # Last, so that a lockout answers before any view runs.
     "axes.middleware.AxesMiddleware",
 ]
@@ -122,6 +124,9 @@ TEMPLATES = [
     },
 ]
 
+# Forms sent from a stale page get the app's own 403 page, not Django's English one.
+CSRF_FAILURE_VIEW = "kaikukanta.errors.csrf_failure"
+
 # --- Database ---------------------------------------------------------------
 
 DATABASES = {
@@ -129,6 +134,9 @@ DATABASES = {
         env("DATABASE_URL", f"sqlite:///{BASE_DIR / 'kaikukanta.sqlite3'}"),
         # Persistent connections: a one-INSERT view goes from ~230 to ~2,000 req/s.
         conn_max_age=envint("CONN_MAX_AGE", 60),
+        # A kept connection is checked before a request reuses it, so that after
+        # a database restart the workers reconnect by themselves and the first
+        # request does not fail on a dead connection (docs/operations.md).
         conn_health_checks=True,
     )
 }
@@ -299,12 +307,28 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {},
 }
-# Requests per token, as "N/s", "N/min" or "N/h"; counted in the shared cache.
-API_RATE_LIMIT = env("API_RATE_LIMIT", "10/s")
-if not re.fullmatch(r"[1-9][0-9]*/(s|sec|second|m|min|minute|h|hour)", API_RATE_LIMIT):
-    raise ImproperlyConfigured(
-        f"API_RATE_LIMIT must be like 10/s or 600/min, not {API_RATE_LIMIT!r}"
-    )
+# Rates as "N/s", "N/min" or "N/h", counted by kaikukanta.ratelimit (Redis when
+# REDIS_URL is set, else one SQL statement per check; exact across app servers).
+RATE_PATTERN = r"[1-9][0-9]*/(s|sec|second|m|min|minute|h|hour)"
+
+
+def envrate(name: str, default: str) -> str:
+    value = env(name, default)
+    if not re.fullmatch(RATE_PATTERN, value):
+        raise ImproperlyConfigured(f"{name} must be like 10/s or 600/min, not {value!r}")
+    return value
+
+
+# Requests per token.
+API_RATE_LIMIT = envrate("API_RATE_LIMIT", "10/s")
+# Card checks (GET /api/v1/cards/{id}) per token: lower than recordings, since
+# a card check is how someone would try card IDs one after another.
+API_CARD_CHECK_RATE_LIMIT = envrate("API_CARD_CHECK_RATE_LIMIT", "2/s")
+# A token that gets more `card_unknown` answers than this within a minute is
+# slowed down (429) until the minute ends.
+API_UNKNOWN_CARDS_PER_MINUTE = envint("API_UNKNOWN_CARDS_PER_MINUTE", 20)
+# Requests with a malformed, unknown or revoked token, per client address.
+API_BAD_TOKEN_RATE_LIMIT = envrate("API_BAD_TOKEN_RATE_LIMIT", "20/min")
 
 # --- Security --------------------------------------------------------------------
 

@@ -3,6 +3,12 @@ from django.urls import include, path
 from kaikukanta import metrics, views
 from kaikukanta.admin_site import admin_site
 
+# Error pages in the app's layout and language (kaikukanta.errors).
+handler400 = "kaikukanta.errors.bad_request"
+handler403 = "kaikukanta.errors.permission_denied"
+handler404 = "kaikukanta.errors.page_not_found"
+handler500 = "kaikukanta.errors.server_error"
+
 urlpatterns = [
     path("", views.home, name="home"),
     path("no-access/", views.no_access, name="no_access"),

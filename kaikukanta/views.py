@@ -1,7 +1,5 @@
 """Project-wide pages: the home redirect, the text-size control, the health check."""
 
-import logging
-
 from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.db.utils import DatabaseError
@@ -11,10 +9,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from kaikukanta import errors
 from kaikukanta.context_processors import TEXT_SIZE_COOKIE, TEXT_SIZES
 from kaikukanta.navigation import home_url
-
-log = logging.getLogger(__name__)
 
 
 @login_required
@@ -59,7 +56,8 @@ def healthz(request: HttpRequest) -> HttpResponse:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()
-    except DatabaseError:
-        log.exception("Health check: the database does not answer")
-        return JsonResponse({"status": "unavailable", "database": "down"}, status=503)
+    except DatabaseError as error:
+        response = JsonResponse({"status": "unavailable", "database": "down"}, status=503)
+        errors.log_unavailable(request, response, error)
+        return response
     return JsonResponse({"status": "ok", "database": "up"})

@@ -4,7 +4,8 @@ page shows (pretix's exporter pattern: one row source, several renderings).
 
 Text that a spreadsheet would read as a formula (starting with =, +, - or @)
 is written as text: in the workbook as a string cell, in the CSV with a
-leading apostrophe. Offering titles and site names come from users."""
+leading apostrophe. Offering titles and site names come from users; control
+characters in them (stored before they were refused) are written as spaces."""
 
 import csv
 import datetime
@@ -22,6 +23,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
+from kaikukanta.text import printable
 from stats.queries import Report, Table
 from usage.models import Redemption
 
@@ -44,8 +46,10 @@ def is_formula_like(value: Any) -> bool:
 
 def _plain(ws, value: Any) -> Any:
     """A value for a write-only row: as it is (openpyxl types numbers and dates
-    itself, on its fast path), except text that would be read as a formula."""
+    itself, on its fast path), except text that would be read as a formula,
+    and control characters in text (XML cannot hold them), each a space."""
     if isinstance(value, str):
+        value = printable(value)
         if value.startswith(FORMULA_START):
             cell = WriteOnlyCell(ws, value=value)
             cell.data_type = "s"  # text, never a formula
@@ -57,6 +61,7 @@ def _plain(ws, value: Any) -> Any:
 
 
 def _cell(ws, value: Any, *, bold: bool = False) -> WriteOnlyCell:
+    value = printable(value)  # stored before control characters were refused
     if isinstance(value, datetime.datetime):
         value = (
             timezone.localtime(value).replace(tzinfo=None) if timezone.is_aware(value) else value
@@ -74,7 +79,7 @@ def _cell(ws, value: Any, *, bold: bool = False) -> WriteOnlyCell:
 
 
 def _sheet_title(title: str, taken: set[str]) -> str:
-    name = re.sub(r"[\[\]:*?/\\]", "", title)[:31].strip() or "Sheet"
+    name = re.sub(r"[\[\]:*?/\\]", "", printable(title))[:31].strip() or "Sheet"
     base, n = name, 2
     while name.lower() in taken:
         suffix = f" ({n})"

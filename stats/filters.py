@@ -5,6 +5,7 @@ import datetime
 from dataclasses import dataclass
 
 from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.models import QuerySet
 from django.forms.utils import flatatt
 from django.utils import formats, timezone
@@ -179,7 +180,19 @@ class ReportFilterForm(forms.Form):
     def __init__(self, data=None, *, sites: QuerySet[Site] | None = None, today=None):
         super().__init__(data)
         self.today = today or timezone.localdate()
-        self.fields["year"].max_value = self.today.year + 1
+        # The upper bound depends on today, so it is added here, as a validator
+        # (setting max_value after the field is made would check nothing).
+        last_year = self.today.year + 1
+        self.fields["year"].max_value = last_year
+        self.fields["year"].validators.append(MaxValueValidator(last_year))
+        self.fields["year"].widget.attrs["max"] = last_year
+        first_day, last_day = datetime.date(FIRST_YEAR, 1, 1), datetime.date(last_year, 12, 31)
+        for name in ("start", "end"):
+            self.fields[name].validators += [
+                MinValueValidator(first_day),
+                MaxValueValidator(last_day),
+            ]
+            self.fields[name].widget.attrs.update(min=first_day, max=last_day)
         self.fields["month"].choices = [
             (m, formats.date_format(datetime.date(2000, m, 1), "F")) for m in range(1, 13)
         ]

@@ -28,7 +28,7 @@ from django.views.decorators.http import require_GET
 
 from kaikukanta import access, replica
 from stats import exports, public, queries
-from stats.filters import Filters, ReportFilterForm
+from stats.filters import FIRST_YEAR, Filters, ReportFilterForm
 from venues.models import Site, User
 
 
@@ -272,6 +272,8 @@ def _public(request: HttpRequest) -> public.PublicFigures:
         year = int(request.GET.get("year", ""))
     except ValueError:
         year = None
+    if year is not None and not FIRST_YEAR <= year <= timezone.localdate().year + 1:
+        year = None  # no year of the figures: and no cache entry of its own
     key = f"stats:public:{year}:{get_language()}"
     figures = cache.get(key)
     if figures is None:

@@ -206,7 +206,9 @@ ROUTES: dict[str, list[Case]] = {
     "usage:desk_undo": [
         Case(
             lambda n: reverse("usage:desk_undo", args=[_desk_use(n.venue_a, n.cashier)]),
-            {"anonymous": LOGIN, "cashier": REDIRECT, "venue_contact": REDIRECT},
+            # Only the cashier who recorded it undoes it; the venue contact
+            # person sees it but voids it on the void page, with a reason.
+            {"anonymous": LOGIN, "cashier": REDIRECT, "venue_contact": 403},
             method="post",
         ),
         Case(

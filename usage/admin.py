@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kaikukanta import access
 from kaikukanta.admin_site import ScopedAdmin, admin_site
+from kaikukanta.text import no_control_characters
 from usage import brokers
 from usage.models import Broker, BrokerToken
 
@@ -27,6 +28,7 @@ class BrokerForm(forms.ModelForm):
         label=_("Label of the new token"),
         required=False,
         max_length=100,
+        validators=[no_control_characters],
         help_text=_("E.g. the system or environment that uses it."),
     )
 

@@ -176,7 +176,7 @@ def _context(
             focus_id = "desk-card"  # every offering is excluded: nothing to record
 
     recent = [
-        (use, not use.is_voided and access.may_void(user, use))
+        (use, not use.is_voided and access.may_undo(user, use))
         for use in desk.recorded_today(access.redemptions(user), site=site, user=user)
     ]
     first_day, last_day = desk.day_range(today)
@@ -195,7 +195,7 @@ def _context(
         "earlier_uses": earlier_uses,
         "alert": alert,
         "done": done,
-        "done_may_undo": bool(done and not done.is_voided and access.may_void(user, done)),
+        "done_may_undo": bool(done and not done.is_voided and access.may_undo(user, done)),
         "undone": undone,
         "offerings": rows,
         "has_selectable": bool(selectable),
@@ -357,30 +357,39 @@ def desk_record(request: HttpRequest) -> HttpResponse:
 @require_POST
 @never_cache
 def desk_undo(request: HttpRequest, pk: int) -> HttpResponse:
-    """Undo a use recorded at the desk (POST): a cashier's own record within
-    the undo window (`access.may_void`). A use the user cannot see is a 404; one
-    they can see but may not undo is refused in plain words."""
+    """Undo a use recorded at the desk (POST), without a reason: only the
+    person who recorded it, within the undo window (`access.may_undo`). A use
+    the user cannot see is a 404; one they can see but may not undo is refused
+    in plain words (a venue contact person voids it on the site's list of
+    uses, with a reason)."""
     redemption = get_object_or_404(access.redemptions(request.user), pk=pk)
     site = access.site_or_404(request.user, redemption.site_id, Can.RECORD)
     form = DeskViewForm(request.POST)
     form.is_valid()
     day = form.cleaned_data.get("day") or timezone.localdate()
     if not redemption.is_voided:
-        if not access.may_void(request.user, redemption):
-            if redemption.recorded_by_id != request.user.pk:
-                message = _(
-                    "You can undo only your own records. Ask the venue contact person "
-                    "to void this one."
-                )
-            else:
-                minutes = int(services.UNDO_WINDOW.total_seconds() // 60)
-                message = _(
-                    "This use can no longer be undone here: a record can be undone within "
-                    "%(minutes)d minutes. Ask the venue contact person to void it."
-                ) % {"minutes": minutes}
-            context = _context(request, site, day, alert=Alert(_("Not undone"), message))
-            return _page(request, context, status=403)
+        if not access.may_undo(request.user, redemption):
+            alert = Alert(_("Not undone"), _undo_refusal(request, redemption))
+            return _page(request, _context(request, site, day, alert=alert), status=403)
         services.void_redemption(
             redemption=redemption, reason=_("Undone at the desk"), voided_by=request.user
         )
     return redirect(_desk_url(site, day, undone=redemption.pk))
+
+
+def _undo_refusal(request: HttpRequest, redemption: Redemption) -> str:
+    """Why the desk will not undo this use, and who can void it instead."""
+    minutes = int(services.UNDO_WINDOW.total_seconds() // 60)
+    if access.may_void(request.user, redemption):
+        return _(
+            "Only the person who recorded a use can undo it here, within %(minutes)d "
+            "minutes. Void it with a reason on the site's list of uses."
+        ) % {"minutes": minutes}
+    if redemption.recorded_by_id != request.user.pk:
+        return _(
+            "You can undo only your own records. Ask the venue contact person to void this one."
+        )
+    return _(
+        "This use can no longer be undone here: a record can be undone within "
+        "%(minutes)d minutes. Ask the venue contact person to void it."
+    ) % {"minutes": minutes}

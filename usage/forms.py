@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from kaikukanta.text import no_control_characters
 from usage.card_ids import CARD_ID_MAX_LENGTH, is_valid_card_id, normalise_card_id
 from usage.desk import day_range
 from usage.models import DEFAULT_GROUP_LIMIT, MAX_CHILDREN, Card
@@ -141,7 +142,8 @@ class PersonalBackgroundForm(forms.Form):
         label=_("Postal code of residence"),
         help_text=_("Five digits."),
         validators=[
-            RegexValidator(r"^[0-9]{5}$", message=_("A postal code has exactly five digits."))
+            no_control_characters,
+            RegexValidator(r"^[0-9]{5}$", message=_("A postal code has exactly five digits.")),
         ],
         # The holder's, not the distributor's own: the browser must not fill it in.
         widget=forms.TextInput(
@@ -370,6 +372,7 @@ class VoidForm(forms.Form):
     reason = forms.CharField(
         label=_("Reason for voiding"),
         max_length=300,
+        validators=[no_control_characters],
         help_text=_(
             "For example: wrong offering, recorded twice, wrong card. Do not write names "
             "or other personal data."

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_POST
 
-from kaikukanta import access
+from kaikukanta import access, errors
 from kaikukanta.access import Can
 from usage import imports
 from usage.import_files import MAX_UPLOAD_BYTES, FileRefused
@@ -471,6 +471,9 @@ def import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("usage:import_columns", batch.pk)
     was_confirmed = batch.is_confirmed
     batch = imports.confirm_batch(batch=batch, site=site, user=request.user)
+    # Recorded: should the database go away before this answer is sent (it
+    # saves the session), the outage page says so (kaikukanta.errors).
+    errors.explain(request, str(imports.CONFIRM_RECORDED))
     if not was_confirmed:
         counts = batch.counts
         recorded = counts.get(Outcome.RECORDED, 0) + counts.get(Outcome.OVER_CAP, 0)

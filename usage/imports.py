@@ -26,13 +26,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from openpyxl.utils.datetime import from_excel
 
-from kaikukanta import audit
+from kaikukanta import audit, errors
 from usage.card_ids import normalise_card_id
 from usage.import_files import (
     FileRefused,
@@ -711,27 +711,56 @@ def start_entry(*, site: Site, user: User, entries: list[dict[str, str]]) -> Imp
 
 def confirm_batch(*, batch: ImportBatch, site: Site, user: User) -> ImportBatch:
     """Record the batch's rows for real, in one transaction. Confirming twice
-    (a double click, two people at once) records nothing the second time."""
-    with transaction.atomic():
-        batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
-        if batch.status != ImportBatch.Status.PREVIEW:
-            return batch
-        outcomes, counts = _run_rows(site=site, channel=batch.channel, rows=batch.rows, user=user)
-        batch.outcomes = outcomes
-        batch.counts = counts
-        batch.status = ImportBatch.Status.CONFIRMED
-        batch.confirmed_at = timezone.now()
-        batch.confirmed_by = user
-        batch.content = b""
-        batch.save()
-        audit.log(
-            action="import.confirmed",
-            obj=batch,
-            actor=user,
-            site=site,
-            data={"channel": batch.channel, "format": batch.file_format, **counts},
-        )
+    (a double click, two people at once) records nothing the second time.
+
+    Should the database go away meanwhile, the batch is recorded whole or not
+    at all, and the error says which for the page that answers it
+    (kaikukanta.errors): nothing yet when it failed before the commit; not
+    known when the commit itself was cut off."""
+    committing = False
+    try:
+        with transaction.atomic():
+            batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+            if batch.status != ImportBatch.Status.PREVIEW:
+                return batch
+            outcomes, counts = _run_rows(
+                site=site, channel=batch.channel, rows=batch.rows, user=user
+            )
+            batch.outcomes = outcomes
+            batch.counts = counts
+            batch.status = ImportBatch.Status.CONFIRMED
+            batch.confirmed_at = timezone.now()
+            batch.confirmed_by = user
+            batch.content = b""
+            batch.save()
+            audit.log(
+                action="import.confirmed",
+                obj=batch,
+                actor=user,
+                site=site,
+                data={"channel": batch.channel, "format": batch.file_format, **counts},
+            )
+            committing = True  # from here on, only the commit itself can fail
+    except DatabaseError as error:
+        errors.explain(error, str(CONFIRM_CUT_OFF if committing else CONFIRM_NOT_RECORDED))
+        raise
     return batch
+
+
+# What the outage page says of an import being confirmed as the database went away.
+CONFIRM_NOT_RECORDED = gettext_lazy(
+    "Nothing of this import was recorded: an import is recorded whole or not at all. "
+    "Its preview is kept: open it and confirm it again when the register is back."
+)
+CONFIRM_CUT_OFF = gettext_lazy(
+    "The register went away just as the import was being saved. It was recorded whole "
+    "or not at all: open the import when the register is back to see which. Confirming "
+    "it again never records a row twice."
+)
+CONFIRM_RECORDED = gettext_lazy(
+    "The import was recorded, every row of it as the preview showed. Its page shows the "
+    "outcome once the register is back."
+)
 
 
 def discard_batch(batch: ImportBatch) -> None:

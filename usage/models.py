@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kaikukanta.text import no_control_characters
 from usage.card_ids import CARD_ID_MAX_LENGTH
 from venues.models import Offering, Site
 
@@ -67,7 +68,9 @@ class Card(models.Model):
     )
     valid_until = models.DateField(_("valid until"))
     birth_year = models.PositiveSmallIntegerField(_("birth year"), null=True, blank=True)
-    postal_code = models.CharField(_("postal code of residence"), max_length=5, blank=True)
+    postal_code = models.CharField(
+        _("postal code of residence"), max_length=5, blank=True, validators=[no_control_characters]
+    )
     children = models.PositiveSmallIntegerField(
         _("children or grandchildren under 18"),
         default=0,
@@ -220,7 +223,9 @@ class Broker(models.Model):
     """A ticket broker or a venue's own ticketing system that records uses over
     the API, for the venue sites it is allowed to act for."""
 
-    name = models.CharField(_("name"), max_length=200, unique=True)
+    name = models.CharField(
+        _("name"), max_length=200, unique=True, validators=[no_control_characters]
+    )
     contact_email = models.EmailField(_("technical contact's email"), blank=True)
     area = models.ForeignKey(
         "venues.Area",
@@ -253,7 +258,9 @@ class BrokerToken(models.Model):
     broker = models.ForeignKey(
         Broker, on_delete=models.CASCADE, related_name="tokens", verbose_name=_("broker")
     )
-    label = models.CharField(_("label"), max_length=100, blank=True)
+    label = models.CharField(
+        _("label"), max_length=100, blank=True, validators=[no_control_characters]
+    )
     prefix = models.CharField(_("prefix"), max_length=20, unique=True)
     secret_hash = models.CharField(max_length=64)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
@@ -357,7 +364,9 @@ class Redemption(models.Model):
         related_name="+",
         verbose_name=_("voided by"),
     )
-    void_reason = models.CharField(_("reason for voiding"), max_length=300, blank=True)
+    void_reason = models.CharField(
+        _("reason for voiding"), max_length=300, blank=True, validators=[no_control_characters]
+    )
 
     objects = RedemptionQuerySet.as_manager()
 

@@ -24,6 +24,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from kaikukanta.text import printable
 from usage.models import MAX_CHILDREN
 from venues.models import Offering, Site
 
@@ -107,7 +108,9 @@ def default_period(today: datetime.date | None = None) -> tuple[datetime.date, d
 
 
 def _set_text(cell, value: str) -> None:
-    """Write a string that the spreadsheet never evaluates."""
+    """Write a string that the spreadsheet never evaluates, with any control
+    character (stored before they were refused; XML cannot hold them) as a space."""
+    value = printable(value)
     cell.value = value
     if value.startswith(_FORMULA_STARTS):
         cell.data_type = "s"

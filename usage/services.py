@@ -79,6 +79,12 @@ REFUSAL_MESSAGES: dict[str, Any] = {
     "busy": _("The register is busy recording other uses. Try again in a moment."),
 }
 
+# Refusals that say nothing about the use itself, only that the register could
+# not take it just now: the same request may succeed later, so a channel that
+# can send again (the offline queue) keeps the use and retries it. Every other
+# code is a rule's final answer.
+TEMPORARY_REFUSALS = frozenset({"busy"})
+
 
 class RedemptionRefused(Exception):
     """A use of a card that the rules refuse. Nothing was recorded."""
@@ -98,6 +104,11 @@ class RedemptionRefused(Exception):
                 "%(n)d place is left.", "%(n)d places are left.", self.remaining
             ) % {"n": self.remaining}
         return text
+
+    @property
+    def temporary(self) -> bool:
+        """True when sending the same use again later may record it."""
+        return self.code in TEMPORARY_REFUSALS
 
     def __str__(self) -> str:
         return f"{self.code}: {self.message}"
@@ -551,7 +562,7 @@ def void_redemption(
     """Void a mistaken use: it frees its cap places and leaves the statistics,
     but stays in the register with who, when and why. Voiding a voided use
     changes nothing. The caller has checked that the user may void it
-    (`kaikukanta.access.may_void`)."""
+    (`kaikukanta.access.may_void`, or `may_undo` for the desk's undo)."""
     reason = (reason or "").strip()
     if not reason:
         raise ValueError("A void needs a reason.")

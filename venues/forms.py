@@ -4,6 +4,7 @@ from django.core.validators import MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
 from kaikukanta.audit import ACTION_LABELS
+from kaikukanta.text import no_control_characters
 from venues.models import Checklist, Membership, Offering, Site
 
 
@@ -56,7 +57,7 @@ class InviteForm(forms.Form):
     come from the inviter's scope (`kaikukanta.access.invitable_roles`)."""
 
     email = forms.EmailField(label=_("Email address"))
-    full_name = forms.CharField(label=_("Name"), max_length=150)
+    full_name = forms.CharField(label=_("Name"), max_length=150, validators=[no_control_characters])
     role = forms.ChoiceField(label=_("Role"))
 
     def __init__(self, *args, roles: list[str], **kwargs):

@@ -13,6 +13,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kaikukanta.text import no_control_characters
+
 # ---------------------------------------------------------------------------
 # People
 # ---------------------------------------------------------------------------
@@ -47,8 +49,12 @@ class User(AbstractBaseUser, PermissionsMixin):
     Kaikukeskus. Logs in with their email address."""
 
     email = models.EmailField(_("email address"), unique=True)
-    full_name = models.CharField(_("name"), max_length=150, blank=True)
-    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    full_name = models.CharField(
+        _("name"), max_length=150, blank=True, validators=[no_control_characters]
+    )
+    phone = models.CharField(
+        _("phone"), max_length=40, blank=True, validators=[no_control_characters]
+    )
     is_national_admin = models.BooleanField(
         _("national admin (Kaikukeskus)"),
         default=False,
@@ -91,11 +97,14 @@ class User(AbstractBaseUser, PermissionsMixin):
 class Area(models.Model):
     """A Kaikukortti area: one municipality, or several with a welfare area."""
 
-    name = models.CharField(_("name"), max_length=120, unique=True)
+    name = models.CharField(
+        _("name"), max_length=120, unique=True, validators=[no_control_characters]
+    )
     welfare_area = models.CharField(
         _("welfare area"),
         max_length=120,
         blank=True,
+        validators=[no_control_characters],
         help_text=_("The wellbeing services county, where the area is run with one."),
     )
     website = models.URLField(_("local Kaikukortti website"), blank=True)
@@ -113,11 +122,14 @@ class Area(models.Model):
 
 
 class Municipality(models.Model):
-    name = models.CharField(_("name"), max_length=80, unique=True)
+    name = models.CharField(
+        _("name"), max_length=80, unique=True, validators=[no_control_characters]
+    )
     code = models.CharField(
         _("municipality code"),
         max_length=3,
         unique=True,
+        validators=[no_control_characters],
         help_text=_("Statistics Finland's three-digit code."),
     )
     area = models.ForeignKey(
@@ -144,7 +156,7 @@ class Organisation(models.Model):
         VENUE = "venue", _("venue operator")
         DISTRIBUTOR = "distributor", _("card distributor")
 
-    name = models.CharField(_("name"), max_length=200)
+    name = models.CharField(_("name"), max_length=200, validators=[no_control_characters])
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     area = models.ForeignKey(
         Area,
@@ -153,7 +165,9 @@ class Organisation(models.Model):
         verbose_name=_("area"),
         help_text=_("The area whose coordinator manages this organisation."),
     )
-    business_id = models.CharField(_("business ID"), max_length=20, blank=True)
+    business_id = models.CharField(
+        _("business ID"), max_length=20, blank=True, validators=[no_control_characters]
+    )
 
     class Meta:
         verbose_name = _("organisation")
@@ -171,15 +185,23 @@ class Site(models.Model):
     organisation = models.ForeignKey(
         Organisation, on_delete=models.PROTECT, related_name="sites", verbose_name=_("organisation")
     )
-    name = models.CharField(_("name"), max_length=200)
+    name = models.CharField(_("name"), max_length=200, validators=[no_control_characters])
     municipality = models.ForeignKey(
         Municipality, on_delete=models.PROTECT, related_name="sites", verbose_name=_("municipality")
     )
-    street_address = models.CharField(_("street address"), max_length=200, blank=True)
-    postal_code = models.CharField(_("postal code"), max_length=5, blank=True)
-    contact_name = models.CharField(_("contact person"), max_length=150)
+    street_address = models.CharField(
+        _("street address"), max_length=200, blank=True, validators=[no_control_characters]
+    )
+    postal_code = models.CharField(
+        _("postal code"), max_length=5, blank=True, validators=[no_control_characters]
+    )
+    contact_name = models.CharField(
+        _("contact person"), max_length=150, validators=[no_control_characters]
+    )
     contact_email = models.EmailField(_("contact person's email"))
-    contact_phone = models.CharField(_("contact person's phone"), max_length=40, blank=True)
+    contact_phone = models.CharField(
+        _("contact person's phone"), max_length=40, blank=True, validators=[no_control_characters]
+    )
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:
@@ -321,7 +343,9 @@ class Checklist(models.Model):
     broker_informed = models.BooleanField(
         _("ticket broker informed of the Kaikukortti ticket types"), null=True, blank=True
     )
-    brokers = models.CharField(_("which ticket brokers"), max_length=200, blank=True)
+    brokers = models.CharField(
+        _("which ticket brokers"), max_length=200, blank=True, validators=[no_control_characters]
+    )
     free_cloakroom = models.BooleanField(_("free cloakroom offered"), null=True, blank=True)
     assistants_free_known = models.BooleanField(
         _("staff know that assistants of disabled visitors enter free"), null=True, blank=True
@@ -407,7 +431,7 @@ class Offering(models.Model):
     )
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     sector = models.CharField(_("sector"), max_length=20, choices=Sector.choices)
-    title = models.CharField(_("title"), max_length=200)
+    title = models.CharField(_("title"), max_length=200, validators=[no_control_characters])
     date = models.DateField(
         _("date"), help_text=_("A show's date; the first day of a course or of admission.")
     )
@@ -439,7 +463,12 @@ class Offering(models.Model):
         default=False,
         help_text=_("Only in exceptional cases; the reason is shown to staff and the public."),
     )
-    exclusion_reason = models.CharField(_("reason for the exclusion"), max_length=300, blank=True)
+    exclusion_reason = models.CharField(
+        _("reason for the exclusion"),
+        max_length=300,
+        blank=True,
+        validators=[no_control_characters],
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 

@@ -7,7 +7,8 @@
 //   the scanner's Enter never presses "Record" for the previous card;
 // - a QR code can be read with the camera (BarcodeDetector, or the vendored
 //   jsQR where the browser has no BarcodeDetector).
-// Every failure falls back to the plain form, which the server handles alike.
+// Every failure falls back to the plain form, which the server handles alike,
+// except when the register cannot be reached: then it offers the offline page.
 (function () {
   "use strict";
 
@@ -50,13 +51,38 @@
     desk.querySelectorAll("[data-desk-card-copy]").forEach(function (input) { input.value = cardId; });
   }
 
+  // --- When the register cannot be reached ----------------------------------
+
+  // A fetch whose network failure or 5xx answer (the register cannot reach its
+  // database) rejects with {unreachable: true}.
+  function fetchRegister(url, options) {
+    return fetch(url, options).then(function (response) {
+      if (response.status >= 500) { throw { unreachable: true }; }
+      return response;
+    }, function () { throw { unreachable: true }; });
+  }
+
+  // A card check or a record that could not reach the register is neither the
+  // card's fault nor a refusal: say so in the alert area and offer the offline
+  // page (usage/desk/_unavailable.html, kept in the page as a <template>),
+  // rather than send the plain form into the same failure. Nothing shown for
+  // an earlier card stays usable. False for any other failure.
+  function offerOffline(failure) {
+    var offer = byId("desk-unavailable-template");
+    if (!failure || !failure.unreachable || !offer) { return false; }
+    var record = byId("desk-record-button");
+    if (record) { record.disabled = true; }
+    applyParts({ alert: offer.innerHTML, status: "" }, "desk-offline-link");
+    return true;
+  }
+
   // --- Checking a card -----------------------------------------------------
 
   cardForm.addEventListener("submit", function (event) {
     event.preventDefault();
     var check = ++checks;
     var query = new URLSearchParams(new FormData(cardForm)).toString();
-    fetch(desk.dataset.cardUrl + "?" + query, {
+    fetchRegister(desk.dataset.cardUrl + "?" + query, {
       credentials: "same-origin",
       headers: { Accept: "application/json" }
     }).then(function (response) {
@@ -67,7 +93,8 @@
       if (check !== checks) { return; }
       setCard(answer.card.card_id);
       applyParts(answer.html, answer.focus);
-    }).catch(function () {
+    }).catch(function (failure) {
+      if (offerOffline(failure)) { return; }
       cardForm.submit(); // the plain GET form; it does not come back here
     });
   });
@@ -101,7 +128,7 @@
     event.preventDefault();
     if (form.dataset.sending) { return; } // a double click sends once (the key makes a resend safe anyway)
     form.dataset.sending = "1";
-    fetch(form.action, {
+    fetchRegister(form.action, {
       method: "POST",
       body: new FormData(form),
       credentials: "same-origin",
@@ -112,7 +139,8 @@
           throw new Error("not the desk");
         }
       });
-    }).catch(function () {
+    }).catch(function (failure) {
+      if (offerOffline(failure)) { return; }
       // The plain POST. Resending a record is safe: its key returns the first result.
       HTMLFormElement.prototype.submit.call(form);
     });

@@ -38,6 +38,10 @@ self.addEventListener("fetch", (event) => {
           if (url.pathname === OFFLINE_PAGE && response.ok) {
             const copy = response.clone();
             caches.open(CACHE).then((cache) => cache.put(OFFLINE_PAGE, copy));
+          } else if (url.pathname === OFFLINE_PAGE && response.status >= 500) {
+            // The register answers but cannot reach its database (503): the
+            // offline page kept from before is what the cashier came for.
+            return caches.match(OFFLINE_PAGE).then((kept) => kept || response);
           }
           return response;
         })

@@ -20,11 +20,16 @@ for path in sys.argv[1:]:
 """
 
 
-def probe(database_url: str, *paths: str) -> list[tuple[int, str | None, str]]:
+def probe_logging(database_url: str, *paths: str) -> tuple[list[tuple[int, str | None, str]], str]:
+    """The answers, and what the app logged meanwhile."""
     env = production_env(database_url) | {"DJANGO_SETTINGS_MODULE": "kaikukanta.settings"}
     result = run_python("-c", PROBE, *paths, env=env)
     assert result.returncode == 0, result.stderr
-    return [tuple(json.loads(line)) for line in result.stdout.splitlines()]
+    return [tuple(json.loads(line)) for line in result.stdout.splitlines()], result.stderr
+
+
+def probe(database_url: str, *paths: str) -> list[tuple[int, str | None, str]]:
+    return probe_logging(database_url, *paths)[0]
 
 
 def test_it_answers_ok_when_the_database_answers(client, db):
@@ -41,6 +46,16 @@ def test_it_answers_503_when_the_database_does_not():
 
     assert status == 503
     assert json.loads(body)["status"] == "unavailable"
+
+
+def test_each_failed_check_is_one_line_in_the_log_without_a_traceback():
+    answers, log = probe_logging("postgres://nobody@127.0.0.1:1/none", "/healthz", "/healthz")
+
+    assert [status for status, _location, _body in answers] == [503, 503]
+    lines = log.strip().splitlines()
+    assert len(lines) == 2, log
+    assert all(line.startswith("database unavailable: GET /healthz (") for line in lines), log
+    assert "Traceback" not in log
 
 
 def test_it_is_reachable_over_plain_http_while_other_pages_redirect_to_https(tmp_path):

@@ -169,7 +169,6 @@ def _wait_out_the_hours_edge() -> None:
         time.sleep(left + 1)
 
 
-@pytest.mark.skip(reason="needs the atomic limiter of kaikukanta/ratelimit.py")
 def test_the_api_rate_limit_is_shared_and_exact_across_servers(net, servers):
     a, b = servers
     broker = make_broker("Busy Tickets", net.venue_a)

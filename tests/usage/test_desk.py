@@ -593,12 +593,43 @@ def test_undo_of_a_colleagues_record_is_refused_in_plain_words(net, show, card):
     assert not use.is_voided
 
 
-def test_the_venue_contact_person_can_undo_a_cashiers_record_at_the_desk(net, cashier, show, card):
+def test_a_venue_contact_gets_refused_at_undo_for_someone_elses_use(net, cashier, show, card):
     use = _recorded(cashier, net, card, show)
-    response = client_of(net.venue_contact).post(undo_url(use))
-    assert response.status_code == 302
+    contact = client_of(net.venue_contact)
+
+    response = contact.post(undo_url(use))
+
+    assert response.status_code == 403
+    assert "Void it with a reason on the site's list of uses." in part(response, "alert")
+    use.refresh_from_db()
+    assert not use.is_voided
+    page = contact.get(DESK, {"site": net.venue_a.pk, "done": use.pk}).content.decode()
+    assert f'action="{undo_url(use)}"' not in page
+
+
+def test_a_venue_contact_undoes_their_own_record_within_15_minutes(net, show, card):
+    contact = client_of(net.venue_contact)
+    use = _recorded(contact, net, card, show)
+
+    assert contact.post(undo_url(use)).status_code == 302
+
     use.refresh_from_db()
     assert use.is_voided and use.voided_by == net.venue_contact
+
+
+def test_a_venue_contacts_own_record_after_15_minutes_goes_to_the_void_page(net, show, card):
+    contact = client_of(net.venue_contact)
+    use = _recorded(contact, net, card, show)
+    Redemption.objects.filter(pk=use.pk).update(
+        recorded_at=timezone.now() - services.UNDO_WINDOW - datetime.timedelta(minutes=1)
+    )
+
+    response = contact.post(undo_url(use))
+
+    assert response.status_code == 403
+    assert "with a reason" in part(response, "alert")
+    use.refresh_from_db()
+    assert not use.is_voided
 
 
 def test_the_list_of_own_records_today_offers_undo_while_allowed(net, cashier, show, card):

@@ -11,6 +11,7 @@ from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.permissions import BasePermission
 
 from usage import brokers
+from usage.api import throttling
 from usage.models import Broker, BrokerToken
 
 
@@ -36,6 +37,7 @@ class BrokerTokenAuthentication(BaseAuthentication):
         if not words or words[0].lower() != b"bearer":
             return None  # no token: the permission check answers 401
         if len(words) != 2:
+            throttling.count_bad_token(request)
             raise AuthenticationFailed(_("Send the header as: Authorization: Bearer <token>."))
         try:
             raw = words[1].decode("ascii")
@@ -43,6 +45,8 @@ class BrokerTokenAuthentication(BaseAuthentication):
             raw = ""
         token = brokers.authenticate(raw)
         if token is None:
+            # Counted per client address: over the limit, 429 instead of 401.
+            throttling.count_bad_token(request)
             raise AuthenticationFailed(
                 _("The token is unknown or revoked, or its broker is not active.")
             )

@@ -13,11 +13,13 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
 
+from kaikukanta import errors
 from usage.services import RedemptionRefused
 
 log = logging.getLogger(__name__)
@@ -42,12 +44,21 @@ PROBLEMS: dict[str, tuple[int, Any]] = {
     "already_recorded": (409, _("Already recorded")),
     "cap_reached": (409, _("The Kaikukortti cap would be exceeded")),
     "offering_excluded": (409, _("The offering is excluded from Kaikukortti")),
+    "payload_too_large": (413, _("The request body is too large")),
     "unsupported_media_type": (415, _("Send the body as application/json")),
     "idempotency_mismatch": (422, _("The Idempotency-Key was used with another body")),
     "rate_limited": (429, _("Too many requests")),
     "server_error": (500, _("Server error")),
     "busy": (503, _("The register is busy")),
+    "unavailable": (503, _("The register cannot be reached right now")),
 }
+
+# The detail of `unavailable`, for every request that cannot reach the database.
+UNAVAILABLE_DETAIL = _(
+    "The register cannot reach its database right now. Send the request again after "
+    "Retry-After seconds; a recording sent again with the same Idempotency-Key is "
+    "recorded exactly once."
+)
 
 # Refusals of the recording service that are about one field of the request:
 # they answer 400 `invalid` with `errors` naming that field.
@@ -122,6 +133,19 @@ def problem_response(
     return response
 
 
+# A body the API accepts: a recording is ~150 bytes; a void's reason at most 300
+# characters. Anything larger is refused before it is read.
+MAX_BODY_BYTES = 64 * 1024
+
+
+def payload_too_large() -> Problem:
+    return Problem(
+        "payload_too_large",
+        _("The request body is larger than the API accepts (%(kb)d KB).")
+        % {"kb": MAX_BODY_BYTES // 1024},
+    )
+
+
 def invalid(errors: dict[str, list[str]]) -> Problem:
     return Problem(
         "invalid", _("The request is not valid: see `errors` for each field."), errors=errors
@@ -162,10 +186,17 @@ def _flatten(detail: Any, prefix: str = "") -> dict[str, list[str]]:
 
 def exception_handler(exc: Exception, context: dict) -> HttpResponse | None:
     """DRF's EXCEPTION_HANDLER: every error as problem JSON."""
+    if errors.is_database_unavailable(exc):
+        # 503 `unavailable` with Retry-After, logged on one line: the answer of
+        # every channel when the database cannot be reached (kaikukanta.errors).
+        request = context["request"]
+        return errors.unavailable_response(getattr(request, "_request", request), exc)
     if isinstance(exc, Problem):
         return exc.response()
     if isinstance(exc, RedemptionRefused):
         return refusal_problem(exc).response()
+    if isinstance(exc, RequestDataTooBig):  # over DATA_UPLOAD_MAX_MEMORY_SIZE
+        return payload_too_large().response()
     if isinstance(exc, Http404):
         exc = exceptions.NotFound(*exc.args)
     elif isinstance(exc, DjangoPermissionDenied):

@@ -4,6 +4,7 @@ personal (no name, birth year, postal code or any other background data)."""
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from kaikukanta.text import no_control_characters
 from usage.card_ids import is_valid_card_id, normalise_card_id
 from usage.models import MAX_CHILDREN, Card, Redemption
 from usage.services import REFUSAL_MESSAGES
@@ -58,7 +59,9 @@ class RedemptionRequestSerializer(serializers.Serializer):
 
 
 class VoidRequestSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=300, help_text=_("Why the use is voided."))
+    reason = serializers.CharField(
+        max_length=300, validators=[no_control_characters], help_text=_("Why the use is voided.")
+    )
 
 
 class OfferingsQuerySerializer(serializers.Serializer):

@@ -10,7 +10,8 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import serializers
+from rest_framework import parsers, serializers
+from rest_framework.exceptions import ParseError
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -20,7 +21,16 @@ from rest_framework.views import APIView
 from kaikukanta import access
 from usage import brokers, queries, services
 from usage.api import serializers as s
-from usage.api.problems import PROBLEM_CONTENT_TYPE, PROBLEMS, Problem, invalid, problem_type
+from usage.api import throttling
+from usage.api.problems import (
+    MAX_BODY_BYTES,
+    PROBLEM_CONTENT_TYPE,
+    PROBLEMS,
+    Problem,
+    invalid,
+    payload_too_large,
+    problem_type,
+)
 from usage.card_ids import is_valid_card_id, normalise_card_id
 from usage.models import Broker, BrokerToken, Card, Redemption
 from venues.models import Offering
@@ -52,21 +62,49 @@ def problems(*statuses: int) -> dict:
             "`children_not_allowed`, `too_many_children`, `already_recorded`, "
             "`cap_reached` (with `remaining`) or `offering_excluded`."
         ),
+        413: _("`payload_too_large`: the body is larger than the API accepts."),
         415: _("`unsupported_media_type`: send application/json."),
         422: _("`idempotency_mismatch`."),
         429: _("`rate_limited`: retry after `Retry-After` seconds."),
-        503: _("`busy`: retry after `Retry-After` seconds."),
+        503: _(
+            "`unavailable`: the register cannot reach its database right now; or, when "
+            "recording, `busy`. Retry after `Retry-After` seconds (a recording with the "
+            "same Idempotency-Key)."
+        ),
     }
     return {
         (status, PROBLEM_CONTENT_TYPE): OpenApiResponse(
             s.ProblemSerializer, description=descriptions[status]
         )
-        for status in (401, 429, *statuses)
+        for status in (401, 429, 503, *statuses)
     }
+
+
+class JSONParser(parsers.JSONParser):
+    """DRF's JSON parser, with JSON nested too deeply for Python's parser
+    (a RecursionError) answered as 400 `invalid` like any malformed body."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        try:
+            return super().parse(stream, media_type, parser_context)
+        except RecursionError:
+            raise ParseError(_("The JSON is nested too deeply.")) from None
 
 
 class BrokerView(APIView):
     content_negotiation_class = JSONOnly
+    parser_classes = [JSONParser]
+
+    def initial(self, request, *args, **kwargs):
+        # A body larger than any request of the API is refused unread (413),
+        # before the token is looked up or anything is parsed.
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > MAX_BODY_BYTES:
+            raise payload_too_large()
+        super().initial(request, *args, **kwargs)
 
     @property
     def token(self) -> BrokerToken:
@@ -122,6 +160,8 @@ class OfferingList(BrokerView):
 
 
 class CardDetail(BrokerView):
+    rate_scope = "card_check"  # API_CARD_CHECK_RATE_LIMIT, lower than recordings
+
     @extend_schema(
         operation_id="card_retrieve",
         summary=_("Whether the card can be used today (nothing personal)"),
@@ -133,7 +173,9 @@ class CardDetail(BrokerView):
             raise invalid({"card_id": [str(services.REFUSAL_MESSAGES["card_id_malformed"])]})
         card = Card.objects.filter(card_id=normalised).first()
         if card is None:
+            throttling.count_unknown_card(self.token)
             raise Problem("card_unknown", services.REFUSAL_MESSAGES["card_unknown"])
+        throttling.refuse_if_slowed_down(self.token)
         reason = card.refusal_on(timezone.localdate())
         return Response(
             s.CardSerializer(
@@ -216,7 +258,7 @@ class RedemptionList(BrokerView):
                 s.RedemptionSerializer,
                 description=_("A retry with the same key and body: the first result."),
             ),
-            **problems(400, 404, 409, 415, 422, 503),
+            **problems(400, 404, 409, 413, 415, 422),
         },
     )
     def post(self, request: Request) -> Response:
@@ -247,18 +289,23 @@ class RedemptionList(BrokerView):
                 "children": data["children"],
             }
         )
-        result = services.record_redemption(
-            card_id=data["card_id"],
-            site=site,
-            offering=offering,
-            channel=Redemption.Channel.API,
-            used_on=data["date"],
-            children=data["children"],
-            broker=self.broker,
-            actor_label=brokers.actor_label(self.token),
-            idempotency_key=f"api:{self.broker.pk}:{key}",
-            fingerprint=fingerprint,
-        )
+        try:
+            result = services.record_redemption(
+                card_id=data["card_id"],
+                site=site,
+                offering=offering,
+                channel=Redemption.Channel.API,
+                used_on=data["date"],
+                children=data["children"],
+                broker=self.broker,
+                actor_label=brokers.actor_label(self.token),
+                idempotency_key=f"api:{self.broker.pk}:{key}",
+                fingerprint=fingerprint,
+            )
+        except services.RedemptionRefused as refusal:
+            if refusal.code == "card_unknown":
+                throttling.count_unknown_card(self.token)  # 429 once over the limit
+            raise
         return Response(
             s.RedemptionSerializer(result.redemption).data, status=201 if result.created else 200
         )
@@ -269,7 +316,7 @@ class RedemptionVoid(BrokerView):
         operation_id="redemption_void",
         summary=_("Void a mistaken use (twice changes nothing)"),
         request=s.VoidRequestSerializer,
-        responses={200: s.RedemptionSerializer, **problems(400, 404, 415)},
+        responses={200: s.RedemptionSerializer, **problems(400, 404, 413, 415)},
     )
     def post(self, request: Request, pk: int) -> Response:
         redemption = access.broker_redemption_or_404(self.broker, pk)

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('usage', '0003_imports'),
+        ('usage', '0004_text_without_control_characters'),
         ('venues', '0003_checklist_labels'),
     ]
 
