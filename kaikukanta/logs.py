@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable
 
 from django.contrib.auth.signals import user_logged_in
+from django.db import DatabaseError
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 
@@ -58,14 +59,18 @@ def redacted_path(request: HttpRequest | None) -> str:
 
 class RedactPaths(logging.Filter):
     """Django logs "Not Found: /api/v1/cards/TRE-1000" for every 4xx and 5xx
-    (django.request) and every request under runserver (django.server): the
-    path is replaced with its URL pattern before the record is written."""
+    (django.request), so do our outage lines (kaikukanta.errors), and runserver
+    every request (django.server): a request's path among a record's arguments
+    is replaced with its URL pattern before the record is written."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         request = getattr(record, "request", None)
-        if record.name == "django.request" and isinstance(record.args, tuple) and record.args:
-            record.args = (*record.args[:-1], redacted_path(request))
-        elif record.name == "django.server":
+        path = getattr(request, "path", None)
+        if path is not None and isinstance(record.args, tuple):
+            record.args = tuple(
+                redacted_path(request) if arg == path else arg for arg in record.args
+            )
+        if record.name == "django.server":
             record.msg, record.args = (
                 "%s %s",
                 (
@@ -77,23 +82,24 @@ class RedactPaths(logging.Filter):
 
 
 def role_of(request: HttpRequest) -> str:
-    """The role of whoever made the request, as cheaply as it can be known:
-    a broker's token (set by the API's authentication), the role noted in the
-    session at login, or "anonymous"."""
+    """The role of whoever made the request, as cheaply as it can be known and
+    without ever querying for it: a broker's token (set by the API's
+    authentication), the role noted in the session at login, "anonymous", or
+    "unknown" when the request never loaded its user (or the database was away)."""
     if hasattr(request, "log_role"):
         return request.log_role  # type: ignore[attr-defined]
-    if not hasattr(request, "session"):  # answered before the session (static files)
-        return "anonymous"
     user = request.__dict__.get("_cached_user")  # only if the request already loaded it
-    if user is None and not _has_session(request):
-        return "anonymous"
-    user = request.user if user is None else user
+    if user is None:
+        return "unknown" if _has_session(request) else "anonymous"
     # The API sets request.user to None for a request without a token.
     if not getattr(user, "is_authenticated", False):
         return "anonymous"
-    role = request.session.get(SESSION_ROLE)
-    if role is None:  # a session from before the role was noted at login
-        role = primary_role(user)
+    try:
+        role = request.session.get(SESSION_ROLE)  # loaded with the user already
+        if role is None:  # a session from before the role was noted at login
+            role = primary_role(user)
+    except DatabaseError:
+        return "unknown"
     return role
 
 
