@@ -59,8 +59,11 @@ COPY --from=build /app /app
 WORKDIR /app
 
 # gunicorn reads WEB_CONCURRENCY for its number of workers (and
-# GUNICORN_CMD_ARGS for any other option).
-ENV WEB_CONCURRENCY=3
+# GUNICORN_CMD_ARGS for any other option). The workers keep their Prometheus
+# counters in files under PROMETHEUS_MULTIPROC_DIR, so /metrics adds them up
+# (gunicorn_conf empties it at start; mount a tmpfs there to keep them in memory).
+ENV WEB_CONCURRENCY=3 \
+    PROMETHEUS_MULTIPROC_DIR=/tmp/kaikukanta-metrics
 EXPOSE 8000
 USER 10001:10001
 
@@ -69,5 +72,7 @@ USER 10001:10001
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
     CMD ["python", "-c", "import os, urllib.request; host = os.environ.get('ALLOWED_HOSTS', 'localhost').split(',')[0].strip().lstrip('.').replace('*', '') or 'localhost'; urllib.request.urlopen(urllib.request.Request('http://127.0.0.1:8000/healthz', headers={'Host': host}), timeout=4)"]
 
-CMD ["gunicorn", "kaikukanta.wsgi", "--bind", "0.0.0.0:8000", "--no-control-socket", \
-     "--access-logfile", "-"]
+# No gunicorn access log: the app writes one JSON line per request itself
+# (kaikukanta/logs.py), without the paths that can carry card IDs.
+CMD ["gunicorn", "kaikukanta.wsgi", "--config", "python:kaikukanta.gunicorn_conf", \
+     "--bind", "0.0.0.0:8000", "--no-control-socket"]

@@ -232,11 +232,12 @@ class switched_off_summary:
     """Reports read the raw uses while inside (as when the summary is stale)."""
 
     def __enter__(self):
-        self.saved = summary.is_fresh
+        self.saved = summary.is_fresh, summary.status
         summary.is_fresh = lambda: False
+        summary.status = lambda: summary.Status(fresh=False, folded_before=None)
 
     def __exit__(self, *exc):
-        summary.is_fresh = self.saved
+        summary.is_fresh, summary.status = self.saved
 
 
 def main() -> None:

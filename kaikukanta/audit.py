@@ -17,6 +17,7 @@ ACTION_LABELS: dict[str, Any] = {
     "card.renewed": _("card renewed"),
     "card.closed": _("card closed"),
     "card.changed": _("card's background data corrected"),
+    "card.background_removed": _("card's background data removed (data retention)"),
     "offering.created": _("offering created"),
     "offering.changed": _("offering changed"),
     "checklist.changed": _("checklist changed"),

@@ -6,6 +6,7 @@ Production sets DATABASE_URL to PostgreSQL, SECRET_KEY, ALLOWED_HOSTS and,
 when there are several app servers, REDIS_URL.
 """
 
+import ipaddress
 import os
 import re
 from pathlib import Path
@@ -85,6 +86,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so that its duration and status cover everything below (kaikukanta/logs.py).
+    "kaikukanta.logs.request_log",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -142,6 +145,25 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # recording at once queue up instead of failing with "database is locked".
     DATABASES["default"]["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "timeout": 20}
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+
+# A streaming replica of the primary for the reports, exports and public
+# statistics (kaikukanta/replica.py); everything else reads and writes the
+# primary. Reads fall back to the primary while the replica does not answer or
+# lags more than REPLICA_MAX_LAG_SECONDS; its state is checked at most every
+# REPLICA_CHECK_SECONDS in each process.
+DATABASE_REPLICA_URL = env("DATABASE_REPLICA_URL")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = dj_database_url.parse(
+        DATABASE_REPLICA_URL, conn_max_age=envint("CONN_MAX_AGE", 60), conn_health_checks=True
+    )
+    # An unreachable replica must cost a report seconds, not a worker's minutes.
+    if DATABASES["replica"]["ENGINE"] == "django.db.backends.postgresql":
+        DATABASES["replica"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 3)
+    # Tests read the replica's alias from the test database itself.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["kaikukanta.replica.ReplicaRouter"]
+REPLICA_MAX_LAG_SECONDS = envint("REPLICA_MAX_LAG_SECONDS", 60)
+REPLICA_CHECK_SECONDS = envint("REPLICA_CHECK_SECONDS", 10)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "venues.User"
@@ -326,12 +348,46 @@ X_FRAME_OPTIONS = "DENY"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 6 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 6 * 1024 * 1024
 
+# --- Data retention (usage/retention.py, docs/privacy.md) ----------------------
+
+# A card's background data is removed this many years after its last validity
+# ended; uses of the calendar years that ended more than RETENTION_USES_YEARS
+# ago are folded into the statistics summary and deleted (`manage.py retention`).
+RETENTION_BACKGROUND_YEARS = envint("RETENTION_BACKGROUND_YEARS", 3)
+RETENTION_USES_YEARS = envint("RETENTION_USES_YEARS", 10)
+if RETENTION_BACKGROUND_YEARS < 1 or RETENTION_USES_YEARS < 1:
+    raise ImproperlyConfigured("RETENTION_BACKGROUND_YEARS and RETENTION_USES_YEARS must be ≥ 1")
+
+# --- Logs and metrics (kaikukanta/logs.py, kaikukanta/metrics.py) ---------------
+
+# One JSON line per request (duration, status, role; never a path or a card ID).
+# LOG_FORMAT=json writes every other log line as JSON too (the default in
+# production); "text" is easier to read in development.
+LOG_FORMAT = env("LOG_FORMAT", "text" if DEBUG else "json")
+if LOG_FORMAT not in ("json", "text"):
+    raise ImproperlyConfigured(f"LOG_FORMAT must be json or text, not {LOG_FORMAT!r}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "json": {"()": "kaikukanta.logs.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+    },
+    "filters": {"redact_paths": {"()": "kaikukanta.logs.RedactPaths"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["redact_paths"],
+        },
+        "requests": {"class": "logging.StreamHandler", "formatter": "json"},
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
     "loggers": {
+        "kaikukanta.requests": {"handlers": ["requests"], "level": "INFO", "propagate": False},
+        # Django's own handlers print 4xx/5xx paths; ours redacts them.
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "django.db.backends": {"level": "INFO"},
         # Axes logs every login at INFO; failures and lockouts are WARNING.
         "axes": {"level": "WARNING"},
@@ -340,3 +396,13 @@ LOGGING = {
         "fontTools": {"level": "WARNING"},
     },
 }
+# Who may read /metrics: addresses or networks (CIDR), comma-separated; the
+# Prometheus server's. Anyone else gets 404.
+METRICS_ALLOWED_IPS = envlist("METRICS_ALLOWED_IPS", "127.0.0.1,::1")
+for _network in METRICS_ALLOWED_IPS:
+    try:
+        ipaddress.ip_network(_network, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"METRICS_ALLOWED_IPS: {_network!r} is not an address or a network"
+        ) from None

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from kaikukanta import views
+from kaikukanta import metrics, views
 from kaikukanta.admin_site import admin_site
 
 # Error pages in the app's layout and language (kaikukanta.errors).
@@ -13,6 +13,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("no-access/", views.no_access, name="no_access"),
     path("healthz", views.healthz, name="healthz"),
+    path("metrics", metrics.metrics_view, name="metrics"),
     path("text-size/", views.set_text_size, name="set_text_size"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("venues.account_urls")),

@@ -23,9 +23,11 @@ COMMUNITY = "community"  # a community card has no holder's birth year
 NOT_RECORDED = ""
 
 
-def age_band(birth_year: int | None, year_of_use: int) -> str:
+def age_band(birth_year: int | None, year_of_use: int, *, community: bool = True) -> str:
+    """The band of a holder's age; a community card has none, and neither has a
+    personal card whose background data was removed (data retention)."""
     if birth_year is None:
-        return COMMUNITY
+        return COMMUNITY if community else NOT_RECORDED
     age = year_of_use - birth_year
     for key, _label, highest in AGE_BANDS:
         if highest is None or age <= highest:
@@ -33,10 +35,15 @@ def age_band(birth_year: int | None, year_of_use: int) -> str:
     return AGE_BANDS[-1][0]  # pragma: no cover
 
 
-def age_band_expression(use_date: str = "used_on", birth_year: str = "card__birth_year") -> Case:
+def age_band_expression(
+    use_date: str = "used_on", birth_year: str = "card__birth_year", kind: str = "card__kind"
+) -> Case:
     """The age band of the holder in the year of use, as an SQL CASE."""
     age: Combinable = ExtractYear(use_date) - F(birth_year)
-    whens = [When(**{f"{birth_year}__isnull": True}, then=Value(COMMUNITY))]
+    whens = [
+        When(**{kind: Card.Kind.COMMUNITY}, then=Value(COMMUNITY)),
+        When(**{f"{birth_year}__isnull": True}, then=Value(NOT_RECORDED)),
+    ]
     for key, _label, highest in AGE_BANDS:
         if highest is not None:
             whens.append(When(LessThanOrEqual(age, highest), then=Value(key)))
@@ -64,7 +71,7 @@ HOLDER_DIMENSIONS = ("age_band", "gender", "life_situation")
 def holder_values(card: Card, year_of_use: int) -> dict[str, str]:
     """The holder's values in each holder dimension for a use in that year."""
     return {
-        "age_band": age_band(card.birth_year, year_of_use),
+        "age_band": age_band(card.birth_year, year_of_use, community=card.is_community),
         "gender": card.gender or NOT_RECORDED,
         "life_situation": card.life_situation or NOT_RECORDED,
     }
@@ -74,7 +81,10 @@ def value_labels(dimension: str) -> dict[str, object]:
     """Display labels of a dimension's values, in their display order."""
     not_recorded = _("not recorded")
     if dimension == "age_band":
-        return {key: label for key, label, _h in AGE_BANDS} | {COMMUNITY: _("community card")}
+        return {key: label for key, label, _h in AGE_BANDS} | {
+            COMMUNITY: _("community card"),
+            NOT_RECORDED: not_recorded,
+        }
     if dimension == "gender":
         return dict(Card.Gender.choices) | {NOT_RECORDED: not_recorded}
     if dimension == "life_situation":

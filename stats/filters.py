@@ -221,23 +221,44 @@ class ReportFilterForm(forms.Form):
                 raise forms.ValidationError(_("The range ends before it starts."))
             if (end - start).days > MAX_CUSTOM_DAYS:
                 raise forms.ValidationError(_("A custom range can be at most ten years."))
+        self._check_folded(data)
         return data
+
+    def _check_folded(self, data: dict) -> None:
+        """Uses folded by the data retention are kept only in the summary, which
+        answers whole calendar periods without the use filters."""
+        from stats import summary
+
+        folded = summary.folded_before()
+        if folded is None:
+            return
+        period = self._period(data)
+        narrows = any(data.get(name) for name in ("sector", "kind", "channel"))
+        if period.start < folded and (period.calendar_period is None or narrows):
+            raise forms.ValidationError(
+                _(
+                    "Uses before %(day)s are kept only as summary figures (data retention): "
+                    "choose a year, a quarter or a month, without a sector, kind or channel."
+                )
+                % {"day": formats.date_format(folded, "SHORT_DATE_FORMAT")}
+            )
+
+    def _period(self, data: dict) -> Period:
+        year = data.get("year") or self.today.year
+        kind = data.get("period") or "year"
+        if kind == "month":
+            return Period.month(year, data.get("month") or self.today.month)
+        if kind == "quarter":
+            return Period.quarter(year, data.get("quarter") or (self.today.month - 1) // 3 + 1)
+        if kind == "custom":
+            return Period("custom", data["start"], data["end"])
+        return Period.year(year)
 
     def filters(self) -> Filters:
         """The filters asked for, or the defaults where the input was invalid."""
         data = self.cleaned_data if self.is_bound and self.is_valid() else {}
-        year = data.get("year") or self.today.year
-        kind = data.get("period") or "year"
-        if kind == "month":
-            period = Period.month(year, data.get("month") or self.today.month)
-        elif kind == "quarter":
-            period = Period.quarter(year, data.get("quarter") or (self.today.month - 1) // 3 + 1)
-        elif kind == "custom":
-            period = Period("custom", data["start"], data["end"])
-        else:
-            period = Period.year(year)
         return Filters(
-            period=period,
+            period=self._period(data),
             site=data.get("site"),
             sector=data.get("sector") or "",
             kind=data.get("kind") or "",

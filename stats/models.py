@@ -172,6 +172,10 @@ class SummaryState(models.Model):
     built_at = models.DateTimeField(null=True, blank=True)
     stale_since = models.DateTimeField(null=True, blank=True)
     stale_reason = models.CharField(max_length=200, blank=True)
+    # Data retention: the uses dated before this day were folded into the summary
+    # and deleted; the summary is their only record (reports read it for them,
+    # and a rebuild keeps its cells from before this day).
+    folded_before = models.DateField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("state of the statistics summary")

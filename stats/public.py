@@ -24,7 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from stats.filters import Filters, Period
-from stats.models import CardPeriodCell, CardsUsed
+from stats.models import CardPeriodCell, CardsUsed, UseCell
 from stats.queries import Source
 from usage.models import CardPeriod, Redemption
 from venues.models import Area, Municipality, Offering, Site
@@ -123,7 +123,18 @@ class PublicFigures:
 
 def available_years(today: datetime.date | None = None) -> list[int]:
     today = today or timezone.localdate()
-    first_use = Redemption.objects.aggregate(y=Min("used_on"))["y"]
+    # The summary too: the uses of years folded by the data retention are only there.
+    first_use = min(
+        (
+            d
+            for d in (
+                Redemption.objects.aggregate(y=Min("used_on"))["y"],
+                UseCell.objects.aggregate(y=Min("month"))["y"],
+            )
+            if d
+        ),
+        default=None,
+    )
     first_card = CardPeriod.objects.aggregate(y=Min("valid_from"))["y"]
     first = min((d.year for d in (first_use, first_card) if d), default=today.year)
     return list(range(today.year, first - 1, -1))

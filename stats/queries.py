@@ -158,8 +158,13 @@ class Source:
         if filters.site is not None:
             self.where["site"] = filters.site
         self.f = filters
-        fresh = summary.is_fresh() if use_summary is None else use_summary
-        self.summary = fresh
+        if use_summary is None:
+            state = summary.status()
+            # Uses before `folded_before` were deleted by the data retention: the
+            # summary is their only record, fresh or not.
+            folded = state.folded_before is not None and filters.period.start < state.folded_before
+            use_summary = state.fresh or folded
+        self.summary = use_summary
         self.used_summary = False
 
     # -- which path ---------------------------------------------------------
@@ -292,9 +297,16 @@ class Source:
 
     def distinct_cards(self, by: str | None = None) -> dict[Any, int]:
         """{group: distinct cards used} (group None without `by`; by "site" or "area")."""
-        # Per area with one site chosen: the summary counts areas whole; ask the raw uses.
-        answerable = by != "area" or "site" not in self.where
-        if self._note(answerable and self._distinct_ok()):
+        if by == "area" and "site" in self.where:
+            # One site chosen: its cards counted at the site, in the site's area.
+            site = self.where["site"]
+            area = site.municipality.area_id if isinstance(site, Site) else None
+            if area is None:
+                area = Site.objects.filter(pk=_pk(site)).values_list(
+                    "municipality__area", flat=True
+                )[0]
+            return {area: self.distinct_cards()[None]}
+        if self._note(self._distinct_ok()):
             period, start = self.f.period.calendar_period  # type: ignore[misc]
             rows = CardsUsed.objects.filter(period=period, start=start)
             if by is None:
@@ -564,7 +576,11 @@ def _top_offerings(src: Source) -> Table:
 def _by_holder(src: Source, dimension: str, title: str, label: str) -> Table:
     found = {row["k"]: row for row in src.holders(dimension)}
     labels = dimensions.value_labels(dimension)
-    keys = [k for k in labels if k != dimensions.COMMUNITY or k in found]
+    # Community cards, and (age band) cards whose background was removed, only when used.
+    hidden = {dimensions.COMMUNITY} | (
+        {dimensions.NOT_RECORDED} if dimension == "age_band" else set()
+    )
+    keys = [k for k in labels if k not in hidden or k in found]
     keys += [k for k in found if k not in labels]  # a value no longer offered
     rows = [[str(labels.get(k, k)), *_measures(found.get(k))] for k in keys]
     return Table(

@@ -26,6 +26,7 @@ are serialised anyway.
 
 import datetime
 from collections import defaultdict
+from dataclasses import dataclass
 
 from django.db import connection, transaction
 from django.db.models import CharField, Count, F, IntegerField, Model, QuerySet, Sum, Value
@@ -46,6 +47,24 @@ TABLES = (UseCell, SiteCell, CardsUsed, CardPeriodCell)
 def is_fresh() -> bool:
     """Whether the summary agrees with the raw rows (reports read it only then)."""
     return SummaryState.objects.filter(stale_since__isnull=True).exists()
+
+
+@dataclass(frozen=True)
+class Status:
+    fresh: bool  # the summary agrees with the raw rows
+    folded_before: datetime.date | None  # uses before this day live only in the summary
+
+
+def status() -> Status:
+    """The summary's state in one query (what a report needs to choose its path)."""
+    row = SummaryState.objects.values("stale_since", "folded_before").order_by("pk").first()
+    if row is None:
+        return Status(fresh=False, folded_before=None)
+    return Status(fresh=row["stale_since"] is None, folded_before=row["folded_before"])
+
+
+def folded_before() -> datetime.date | None:
+    return status().folded_before
 
 
 def mark_stale(reason: str) -> None:
@@ -135,13 +154,20 @@ def _facts(uses: list[Redemption]) -> tuple[dict, dict, dict]:
     and we see it, or not started): three queries whatever the number of uses."""
     cards = {
         pk: (
-            Card(birth_year=birth_year, gender=gender, life_situation=life, issued_by_id=issuer),
+            Card(
+                kind=kind,
+                birth_year=birth_year,
+                gender=gender,
+                life_situation=life,
+                issued_by_id=issuer,
+            ),
             issuer_area,
         )
-        for pk, birth_year, gender, life, issuer, issuer_area in Card.objects.filter(
+        for pk, kind, birth_year, gender, life, issuer, issuer_area in Card.objects.filter(
             pk__in={use.card_id for use in uses}
         ).values_list(
             "pk",
+            "kind",
             "birth_year",
             "gender",
             "life_situation",
@@ -334,6 +360,7 @@ def card_background_changed(card: Card, before: dict) -> None:
     life situation was corrected. Called inside the change's transaction with
     the card locked (`lock(LOCK_CARD, …)` was taken before `before` was read)."""
     old_card = Card(
+        kind=card.kind,
         birth_year=before["birth_year"],
         gender=before["gender"],
         life_situation=before["life_situation"],
@@ -400,6 +427,15 @@ def _insert_select(model: type[Model], query: QuerySet, columns: dict[str, str])
         cursor.execute(f"INSERT INTO {model._meta.db_table} ({', '.join(targets)}) {sql}", params)
 
 
+def _lock_tables() -> None:
+    """No recording changes the summary until the transaction ends (recorders
+    wait; on SQLite, writers queue anyway)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            tables = ", ".join(model._meta.db_table for model in TABLES)
+            cursor.execute(f"LOCK TABLE {tables} IN EXCLUSIVE MODE")
+
+
 PERIOD_TRUNC = {"month": TruncMonth, "quarter": TruncQuarter, "year": TruncYear}
 MEASURES = {"n": "uses", "c": "children", "o": "other_area_uses"}
 
@@ -411,12 +447,16 @@ def rebuild() -> None:
     change them between the aggregate's snapshot and the commit (recorders
     wait; on SQLite, writers queue anyway)."""
     with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                tables = ", ".join(model._meta.db_table for model in TABLES)
-                cursor.execute(f"LOCK TABLE {tables} IN EXCLUSIVE MODE")
+        _lock_tables()
+        folded = folded_before()
         for model in TABLES:
-            model.objects.all().delete()
+            cells = model.objects.all()
+            if folded is not None and model is not CardPeriodCell:
+                # The folded years' uses are gone: their cells are their only record.
+                cells = cells.filter(
+                    **{"start__gte" if model is CardsUsed else "month__gte": folded}
+                )
+            cells.delete()
         active = Redemption.objects.active()
         measures = {
             "n": Count("pk"),
@@ -431,6 +471,9 @@ def rebuild() -> None:
             .order_by(),
             {"m": "month", "site": "site", "offering": "offering", "channel": "channel"} | MEASURES,
         )
+        recent_cells = UseCell.objects.all()
+        if folded is not None:  # the folded years' breakdowns are kept as they are
+            recent_cells = recent_cells.filter(month__gte=folded)
         # The site-month breakdowns by what a use stores come from UseCell (already
         # a sixth of the uses); those by the holder, from the uses and their cards.
         by_cell = {
@@ -443,7 +486,7 @@ def rebuild() -> None:
         for dimension, expression in by_cell.items():
             _insert_select(
                 SiteCell,
-                UseCell.objects.annotate(d=Value(dimension), v=expression)
+                recent_cells.annotate(d=Value(dimension), v=expression)
                 .values("month", "site", "d", "v")
                 .annotate(n=Sum("uses"), c=Sum("children"), o=Sum("other_area_uses"))
                 .order_by(),
@@ -490,8 +533,37 @@ def rebuild() -> None:
             .order_by(),
             {"m": "month", "site": "site", "kind": "kind", "n": "periods"},
         )
-        state = SummaryState.objects.first() or SummaryState()
+        state = SummaryState.objects.order_by("pk").first() or SummaryState()
         state.built_at = timezone.now()
         state.stale_since = None
         state.stale_reason = ""
         state.save()
+
+
+# ---------------------------------------------------------------------------
+# Data retention: folding old uses into the summary
+# ---------------------------------------------------------------------------
+
+
+def fold_uses_before(day: datetime.date) -> int:
+    """Delete the uses dated before `day` (the first of a year), leaving the
+    summary as their only record: every figure the summary answers stays
+    exactly the same. The summary is rebuilt first if it is stale, so that
+    what remains of those years is right. Returns the number of uses deleted.
+
+    Voided uses go too (they count nowhere). From now on reports read the
+    summary for any period before `day`, and a rebuild keeps those cells."""
+    if (day.month, day.day) != (1, 1):
+        raise ValueError("Uses are folded by whole calendar years (CardsUsed counts years).")
+    with transaction.atomic():
+        if not is_fresh():
+            rebuild()
+        _lock_tables()  # no recording slips a use in between
+        state = SummaryState.objects.select_for_update().order_by("pk").first()
+        if state is None:  # pragma: no cover (rebuild made one)
+            state = SummaryState.objects.create(built_at=timezone.now())
+        if state.folded_before is None or state.folded_before < day:
+            state.folded_before = day
+            state.save(update_fields=["folded_before"])
+        deleted, _by_model = Redemption.objects.filter(used_on__lt=day).delete()
+    return deleted

@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from kaikukanta import access
+from kaikukanta import access, replica
 from stats import exports, public, queries
 from stats.filters import FIRST_YEAR, Filters, ReportFilterForm
 from venues.models import Site, User
@@ -202,7 +202,7 @@ def national(request: HttpRequest, admin_site, fmt: str | None = None) -> HttpRe
     if not scope.national:
         raise Http404
     form, filters = _filters(request, scope.sites)
-    report = queries.national_report(filters)
+    report = replica.run(queries.national_report, filters)
     _link_rows(report, "by_area", "admin:stats_area", scope.areas)
     links = {"export": "admin:stats_national_export"}
     return _respond(request, admin_site, report, form, fmt, links)
@@ -212,7 +212,7 @@ def area(request: HttpRequest, admin_site, pk: int, fmt: str | None = None) -> H
     scope = access.report_scope(request.user)
     the_area = scope.area_or_404(pk)
     form, filters = _filters(request, scope.sites.filter(municipality__area=the_area))
-    report = queries.area_report(the_area, filters)
+    report = replica.run(queries.area_report, the_area, filters)
     _link_rows(report, "by_site", "admin:stats_site", scope.sites)
     links = {"export": "admin:stats_area_export", "pk": the_area.pk, "annual_pdf": True}
     return _respond(request, admin_site, report, form, fmt, links)
@@ -222,7 +222,7 @@ def site(request: HttpRequest, admin_site, pk: int, fmt: str | None = None) -> H
     scope = access.report_scope(request.user)
     the_site = scope.site_or_404(pk)
     form, filters = _filters(request, None)
-    report = queries.site_report(the_site, filters, card_figures=scope.card_figures)
+    report = replica.run(queries.site_report, the_site, filters, card_figures=scope.card_figures)
     links = {
         "export": "admin:stats_site_export",
         "pk": the_site.pk,
@@ -237,7 +237,9 @@ def site_uses(request: HttpRequest, admin_site, pk: int, fmt: str) -> HttpRespon
     the_site: Site = scope.site_or_404(pk)
     _form, filters = _filters(request, None)
     period = filters.period
-    rows = queries.site_uses(the_site, period).iterator(chunk_size=10000)
+    # Streamed after the view returns: the rows are read where `alias` says.
+    with replica.reading() as alias:
+        rows = queries.site_uses(the_site, period).using(alias).iterator(chunk_size=10000)
     name = f"kaikukortti-{slugify(the_site.name) or 'site'}-uses-{period.slug}.{fmt}"
     if fmt == "xlsx":
         response = FileResponse(
@@ -275,7 +277,7 @@ def _public(request: HttpRequest) -> public.PublicFigures:
     key = f"stats:public:{year}:{get_language()}"
     figures = cache.get(key)
     if figures is None:
-        figures = public.public_figures(year)
+        figures = replica.run(public.public_figures, year)
         cache.set(key, figures, PUBLIC_CACHE_SECONDS)
     return figures
 

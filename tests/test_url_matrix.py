@@ -64,6 +64,9 @@ ROUTES: dict[str, list[Case]] = {
     ],
     "no_access": [Case(lambda n: reverse("no_access"), SIGNED_IN)],
     "healthz": [Case(lambda n: reverse("healthz"), SCOPE_ALL)],
+    # Read by address, not by role (METRICS_ALLOWED_IPS: the test client's
+    # 127.0.0.1 by default); tests/kaikukanta/test_observability.py refuses others.
+    "metrics": [Case(lambda n: reverse("metrics"), SCOPE_ALL)],
     "set_text_size": [
         Case(
             lambda n: reverse("set_text_size"),

@@ -90,6 +90,8 @@ class Card(models.Model):
     close_reason = models.CharField(
         _("reason for closing"), max_length=20, choices=CloseReason.choices, blank=True
     )
+    # Data retention (usage/retention.py): the day the background data was removed.
+    background_removed_on = models.DateField(_("background data removed on"), null=True, blank=True)
     created_at = models.DateTimeField(_("registered"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -101,7 +103,9 @@ class Card(models.Model):
         constraints = [
             models.CheckConstraint(
                 name="card_personal_has_background",
-                condition=Q(kind="community") | (Q(birth_year__isnull=False) & ~Q(postal_code="")),
+                condition=Q(kind="community")
+                | Q(background_removed_on__isnull=False)
+                | (Q(birth_year__isnull=False) & ~Q(postal_code="")),
             ),
             models.CheckConstraint(
                 name="card_community_has_group_limit",
@@ -138,6 +142,14 @@ class Card(models.Model):
     @property
     def is_closed(self) -> bool:
         return self.closed_on is not None
+
+    @property
+    def validity_ended_on(self) -> datetime.date:
+        """The last day the card could be used: the end of its last period, or
+        the day before it was closed."""
+        if self.closed_on is not None and self.closed_on <= self.valid_until:
+            return self.closed_on - datetime.timedelta(days=1)
+        return self.valid_until
 
     def refusal_on(self, day: datetime.date) -> str | None:
         """Why the card cannot be used on `day` (a refusal code), or None.

@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from kaikukanta import audit
+from kaikukanta import audit, metrics
 from stats import summary as stats_summary
 from usage.card_ids import is_valid_card_id, normalise_card_id
 from usage.models import MAX_CHILDREN, Broker, Card, CardPeriod, Redemption, one_year_from
@@ -208,6 +208,7 @@ def record_redemption(
         # with the same key got there first (the row locks serialise the rest).
         known = _known_by_key([use]).get(idempotency_key or "")
         if known is None:
+            transaction.on_commit(lambda: metrics.refused("already_recorded"))
             raise RedemptionRefused("already_recorded") from None
         outcome = _replay(known, use)
     if isinstance(outcome, RedemptionRefused):
@@ -260,7 +261,23 @@ def record_redemptions(
                 raise
             for index, _use in pending:
                 outcomes[index] = RedemptionRefused("busy")
+    _count(channel, outcomes)  # type: ignore[arg-type]
     return outcomes  # type: ignore[return-value]  (every use has its outcome now)
+
+
+def _count(channel: str, outcomes: list[Outcome]) -> None:
+    """The uses recorded and refused, in the metrics (in memory, no query) once
+    they are committed: an import's preview, rolled back, counts nothing."""
+    recorded = sum(1 for o in outcomes if isinstance(o, Recorded) and o.created)
+    refusals = [o.code for o in outcomes if isinstance(o, RedemptionRefused)]
+
+    def count() -> None:
+        metrics.uses_recorded(channel, recorded)
+        for code in refusals:
+            metrics.refused(code)
+
+    if recorded or refusals:
+        transaction.on_commit(count)
 
 
 def _cheap_checks(
@@ -625,6 +642,8 @@ def renew_card(
     card = _lock(Card.objects.all(), card.pk)
     if card.is_closed:
         raise ValueError("A closed card cannot be renewed.")
+    if card.background_removed_on is not None:
+        raise ValueError("The card's background data was removed: enter it again first.")
     if card.valid_until >= one_year_from(on):
         return card  # renewed already today (a double click): no second period
     card.valid_from = on
@@ -697,7 +716,12 @@ def update_card_background(
         return card
     for field, value in changed.items():
         setattr(card, field, value)
-    card.save(update_fields=[*changed, "updated_at"])
+    restored = card.background_removed_on is not None and card.birth_year is not None
+    if restored:  # entered again after the data retention removed it
+        card.background_removed_on = None
+    card.save(
+        update_fields=[*changed, *(["background_removed_on"] if restored else []), "updated_at"]
+    )
     audit.log(
         action="card.changed",
         obj=card,

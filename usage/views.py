@@ -133,6 +133,15 @@ def card_renew(request: HttpRequest, site_id: int, pk: int) -> HttpResponse:
     if request.method == "POST":
         if card.is_closed:
             messages.error(request, _("A closed card cannot be renewed. Register a new card."))
+        elif card.background_removed_on is not None:
+            messages.error(
+                request,
+                _(
+                    "The card's background data was removed under the data retention policy. "
+                    "Enter it again, then renew the card."
+                ),
+            )
+            return redirect("usage:card_background", site.pk, card.pk)
         elif already:
             messages.info(request, _("The card is already valid for a full year from today."))
         else:

@@ -50,6 +50,7 @@ class BrokerTokenAuthentication(BaseAuthentication):
             raise AuthenticationFailed(
                 _("The token is unknown or revoked, or its broker is not active.")
             )
+        request._request.log_role = "broker"  # for the request log (kaikukanta.logs)
         return BrokerClient(token), token
 
     def authenticate_header(self, request) -> str:
