@@ -1,5 +1,8 @@
 """Small helpers for views."""
 
+import ipaddress
+
+from django.conf import settings
 from django.http import HttpRequest, QueryDict
 
 
@@ -7,3 +10,27 @@ def posted(request: HttpRequest) -> QueryDict | None:
     """The POST data to bind a form to, or None on GET. Unlike `request.POST or
     None`, an empty POST is still a submission, so the form shows its errors."""
     return request.POST if request.method == "POST" else None
+
+
+def client_ip(request: HttpRequest) -> str:
+    """The client's address, for login throttling and rate limits.
+
+    Without a proxy (TRUSTED_PROXY_COUNT = 0) it is the connection's address;
+    X-Forwarded-For is ignored, since any client can send it. Behind N trusted
+    proxies, each of which appends the address it saw, the client is the Nth
+    address from the right: whatever a client put to the left of it is ignored.
+    A header with fewer addresses than that did not pass through all the
+    proxies, so the connection's address counts."""
+    remote = request.META.get("REMOTE_ADDR", "")
+    count = settings.TRUSTED_PROXY_COUNT
+    if not count:
+        return remote
+    forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+    forwarded = [part for part in forwarded if part]
+    if len(forwarded) < count:
+        return remote
+    candidate = forwarded[-count]
+    try:
+        return str(ipaddress.ip_address(candidate))
+    except ValueError:
+        return remote
