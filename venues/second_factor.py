@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django_otp import devices_for_user
 from django_otp.models import Device
+from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp_webauthn.models import WebAuthnCredential
@@ -100,10 +101,16 @@ def confirm_totp(*, user: User, key: str, code: str) -> TOTPDevice | None:
     """Save the authenticator app if `code` is right for `key`: it replaces an
     earlier app of the person's. None when the code is wrong."""
     device = totp_device_for(user, key)
-    if not device.verify_token(normalise_code(code)):
+    code = normalise_code(code)
+    # Checked here rather than by device.verify_token, which would save the
+    # unconfirmed device to count a failure.
+    totp = TOTP(device.bin_key, step=device.step, t0=device.t0, digits=device.digits)
+    if not (code.isdigit() and totp.verify(int(code), tolerance=device.tolerance)):
         return None
     TOTPDevice.objects.filter(user=user).delete()
     device.confirmed = True
+    device.drift = totp.drift
+    device.last_t = totp.t()  # this code cannot be used again to log in
     device.save()
     audit.log(action="second_factor.added", obj=device, actor=user, data={"kind": "totp"})
     return device
