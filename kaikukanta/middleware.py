@@ -44,6 +44,13 @@ def security_headers(get_response: Callable[[HttpRequest], HttpResponse]):
     return middleware
 
 
+def note_activity_at_login(sender, request, user, **kwargs) -> None:
+    """A new session starts its idle clock at login (saved with the login itself,
+    so the first page after it writes nothing more)."""
+    if request is not None and hasattr(request, "session"):
+        request.session[IdleTimeoutMiddleware.KEY] = int(time.time())
+
+
 class IdleTimeoutMiddleware:
     """Ends a session that has been idle longer than SESSION_IDLE_TIMEOUT.
 

@@ -76,7 +76,7 @@ def test_area_rows_link_to_the_site_reports_with_the_same_filters(net, usage, cl
 
 @pytest.mark.django_db
 def test_every_demo_role_finds_its_report_at_admin_and_downloads_it():
-    call_command("seed_demo", stdout=io.StringIO())
+    call_command("seed_demo", "--force", stdout=io.StringIO())
     expectations = {
         "admin@kaikukanta.demo": "admin:stats_national",
         "koordinaattori@kaikukanta.demo": "admin:stats_area",

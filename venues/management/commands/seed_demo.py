@@ -2,7 +2,8 @@
 
 import time
 
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import translation
 
@@ -28,8 +29,22 @@ class Command(BaseCommand):
             help="Also bulk-create N uses over five years at national scale (for benchmarks). "
             "Running again tops up to N.",
         )
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="Run even with DEBUG off (a benchmark database). Never in production: "
+            "the demo's accounts, password and broker token are public.",
+        )
 
-    def handle(self, *args, scale: int, **options):
+    def handle(self, *args, scale: int, force: bool = False, **options):
+        if not settings.DEBUG and not force:
+            # The demo's logins, password and broker API token are in the README:
+            # they must never reach a production database by accident.
+            raise CommandError(
+                "seed_demo creates accounts with a published password and a published "
+                "broker API token, so it runs only with DEBUG=1. For a benchmark "
+                "database with DEBUG off, add --force; never on production."
+            )
         translation.activate("en")
         with transaction.atomic():
             net = seed_network()
