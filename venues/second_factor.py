@@ -209,12 +209,13 @@ def summary(user: User) -> str:
 
 
 @transaction.atomic
-def reset(*, person: User, reset_by: User) -> None:
+def reset(*, person: User, reset_by: User | None, actor_label: str = "") -> dict[str, int]:
     """Remove every second factor of a person who lost their phone (and their
     recovery codes): they set up a new one at their next login. Only for those
     who may manage the account (`access.may_manage_account`), after making sure
-    it is really them asking (docs/deployment.md)."""
-    if not access.may_manage_account(reset_by, person):
+    it is really them asking (docs/deployment.md); `reset_by` None is an operator
+    at the server (manage.py reset_second_factor), named by `actor_label`."""
+    if reset_by is not None and not access.may_manage_account(reset_by, person):
         raise PermissionError("reset_by may not manage this account")
     removed = {
         "totp": TOTPDevice.objects.filter(user=person).count(),
@@ -224,10 +225,13 @@ def reset(*, person: User, reset_by: User) -> None:
     TOTPDevice.objects.filter(user=person).delete()
     WebAuthnCredential.objects.filter(user=person).delete()
     StaticDevice.objects.filter(user=person).delete()
+    areas = access.coordinated_areas(reset_by) if reset_by is not None else None
     audit.log(
         action="person.second_factor_reset",
         obj=person,
         actor=reset_by,
-        area=services.area_of_person(person, access.coordinated_areas(reset_by)),
+        actor_label=actor_label,
+        area=services.area_of_person(person, areas) if areas is not None else None,
         data=removed,
     )
+    return removed

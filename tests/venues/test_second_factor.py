@@ -2,9 +2,11 @@
 their first login and then confirm every login with it; /admin/ and their pages
 refuse a session that has not. Recovery codes work once. Cashiers need none."""
 
+import io
 import re
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.test import Client, override_settings
 from django.urls import reverse
 from django_otp.oath import TOTP
@@ -250,3 +252,15 @@ def test_the_menu_stays_hidden_until_the_second_factor(net):
     assert page.context["main_menu"] == [] and not page.context["may_use_admin"]
     log_in(client, net.coordinator)
     assert client.get(reverse("account_security")).context["main_menu"]
+
+
+def test_an_operator_removes_the_last_national_admins_second_factor(net):
+    with_app(net.national_admin)
+    out = io.StringIO()
+    call_command("reset_second_factor", net.national_admin.email.upper(), stdout=out)
+    assert "1 authenticator app(s)" in out.getvalue()
+    assert not TOTPDevice.objects.filter(user=net.national_admin).exists()
+    entry = AuditEntry.objects.get(action="person.second_factor_reset")
+    assert entry.actor is None and entry.actor_label == "manage.py reset_second_factor"
+    with pytest.raises(CommandError):
+        call_command("reset_second_factor", "nobody@example.fi")

@@ -14,7 +14,14 @@ from usage.demo import (
     seed_demo_usage,
     seed_scale,
 )
-from venues.demo import DEMO_PASSWORD, demo_logins, seed_network
+from venues.demo import (
+    DEMO_PASSWORD,
+    DEMO_RECOVERY_CODES,
+    demo_logins,
+    demo_totp_secret,
+    seed_demo_second_factor,
+    seed_network,
+)
 
 
 class Command(BaseCommand):
@@ -48,6 +55,7 @@ class Command(BaseCommand):
         translation.activate("en")
         with transaction.atomic():
             net = seed_network()
+            second_factor_people = seed_demo_second_factor(net)
             cards = seed_demo_usage(net)
             broker = seed_demo_broker(net)
         if scale:
@@ -60,6 +68,12 @@ class Command(BaseCommand):
         self.stdout.write(f"\nDemo logins (password for all: {DEMO_PASSWORD}):")
         for role, email in demo_logins():
             self.stdout.write(f"  {email:<36} {role}")
+        self.stdout.write(
+            f"\nSecond factor ({', '.join(u.email for u in second_factor_people)}):\n"
+            f"  a recovery code, each once (seed_demo restores them): "
+            f"{', '.join(DEMO_RECOVERY_CODES[:3])} …\n"
+            f"  or an authenticator app with the key {demo_totp_secret()}"
+        )
         self.stdout.write("\nCard IDs to try at the desk (http://127.0.0.1:8000/desk/):")
         for label, ids in [
             ("valid", cards.valid[:3]),
