@@ -14,7 +14,8 @@ from django.conf import settings
 from django.db.models import Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.formats import time_format
 
 
 def username(request: HttpRequest, credentials: dict | None) -> str | None:
@@ -49,5 +50,12 @@ def lockout_response(
     they may try again. Each try during the pause starts it again (Axes's
     default), so the time is counted from now."""
     minutes = settings.AXES_COOLOFF_MINUTES
-    context = {"until": timezone.now() + timedelta(minutes=minutes), "minutes": minutes}
+    until = timezone.now() + timedelta(minutes=minutes)
+    # The 24-hour clock in every language (English's TIME_FORMAT has a.m./p.m.).
+    clock = "H:i" if translation.get_language() == "en" else "TIME_FORMAT"
+    context = {
+        "until": until,
+        "until_time": time_format(timezone.localtime(until), clock),
+        "minutes": minutes,
+    }
     return render(request, "registration/locked_out.html", context, status=429)
