@@ -42,6 +42,14 @@ class LoginThrottleHandler(AxesDatabaseHandler):
             return max(by_username, settings.AXES_FAILURE_LIMIT)
         return by_username
 
+    def reset_user_attempts(self, request, credentials: dict | None = None) -> int:
+        """A successful login forgives that username's failures at this address,
+        not the address's failures with other usernames: otherwise one valid
+        account would let a password sprayer start the count again at will."""
+        by_username = self.filter_user_attempts(request, credentials)[0]
+        count, _ = by_username.delete()
+        return count
+
 
 def lockout_response(
     request: HttpRequest, original_response: HttpResponse | None = None, credentials=None

@@ -91,6 +91,18 @@ def test_one_address_trying_many_usernames_is_paused(net):
 
 
 @THROTTLED
+@override_settings(TRUSTED_PROXY_COUNT=1, AXES_ADDRESS_FAILURE_LIMIT=5)
+def test_a_successful_login_does_not_forgive_the_addresss_other_failures(net):
+    for number in range(4):
+        attempt(f"guess{number}@example.fi", address="198.51.100.66")
+    # The sprayer's own account logs in fine, which clears only its own failures.
+    assert attempt(net.cashier.email, "secret-password", address="198.51.100.66").status_code == 302
+    attempt("guess9@example.fi", address="198.51.100.66")
+    response = attempt(net.venue_contact.email, "secret-password", address="198.51.100.66")
+    assert response.status_code == 429
+
+
+@THROTTLED
 @pytest.mark.parametrize(
     ("language", "text"),
     [
