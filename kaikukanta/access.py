@@ -21,6 +21,7 @@ The rules (DOMAIN.md, "The people and what they may do"):
 from dataclasses import dataclass
 from enum import StrEnum
 
+from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
@@ -166,6 +167,38 @@ def people(user: User) -> QuerySet[User]:
     return User.objects.filter(pk__in=memberships(user).values("user")).distinct()
 
 
+def may_manage_account(actor: User, person: User) -> bool:
+    """Whether `actor` may change `person`'s account: send them a password reset
+    link, change their email, name, phone or active flag, or reset their second
+    factor. Every admin form, admin action and view that does any of these asks
+    this, and nothing else.
+
+    Nobody may change another person's account, with one exception: a national
+    admin may. An area coordinator may only for a person whose roles all lie
+    inside the areas they coordinate and who is neither a coordinator nor a
+    national admin (nor a maintainer). Being invited somewhere never puts a
+    person under the inviter: an invitation only adds a membership."""
+    if not (actor.is_authenticated and actor.is_active):
+        return False
+    if is_national_admin(actor):
+        return True
+    if person.pk == actor.pk or person.is_national_admin or person.is_staff or person.is_superuser:
+        return False
+    areas = coordinated_areas(actor)
+    held = Membership.objects.filter(user=person)
+    if held.filter(role=Role.COORDINATOR).exists():
+        return False
+    roles_held = held.count()
+    return roles_held > 0 and (
+        held.filter(site__municipality__area__in=areas).count() == roles_held
+    )
+
+
+def manageable_people(actor: User, people_qs: QuerySet[User]) -> list[User]:
+    """The people of `people_qs` whose accounts `actor` may change (admin actions)."""
+    return [person for person in people_qs if may_manage_account(actor, person)]
+
+
 def invitable_roles(user: User, site: Site | None) -> list[str]:
     """The roles the user may give someone at `site` (or, with None, for an area)."""
     if site is None:
@@ -190,6 +223,13 @@ def roles(user: User) -> set[str]:
     if is_national_admin(user):
         held.add("national_admin")
     return held
+
+
+def second_factor_required(user: User) -> bool:
+    """Whether the person must log in with a second factor: national admins and
+    area coordinators always, venue contact persons and distributors where the
+    deployment says so (SECOND_FACTOR_REQUIRED_FOR); cashiers never."""
+    return bool(roles(user) & set(settings.SECOND_FACTOR_REQUIRED_FOR))
 
 
 def may_manage_network(user: User) -> bool:

@@ -7,12 +7,16 @@ from functools import wraps
 from django.contrib import admin
 from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.contrib.auth.views import redirect_to_login
+from django.contrib.contenttypes import views as contenttype_views
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest
-from django.urls import reverse
+from django.http import Http404, HttpRequest, HttpResponse
+from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
-from kaikukanta import access
+from kaikukanta import access, audit
 
 
 class KaikukantaAdminSite(admin.AdminSite):
@@ -31,7 +35,34 @@ class KaikukantaAdminSite(admin.AdminSite):
     def get_urls(self):
         from stats.views import report_urls  # the report pages live in stats/
 
-        return report_urls(self) + super().get_urls()
+        # Before Django's own "view on site" redirect, which would redirect for
+        # any object, in scope or not.
+        view_on_site = path(
+            "r/<path:content_type_id>/<path:object_id>/",
+            self.admin_view(self.scoped_view_on_site),
+            name="view_on_site",
+        )
+        return [view_on_site, *report_urls(self), *super().get_urls()]
+
+    def scoped_view_on_site(
+        self, request: HttpRequest, content_type_id: str, object_id: str
+    ) -> HttpResponse:
+        """The admin's "view on site" link: a redirect to the object's page, for an
+        object the user may see in the admin; 404 for anything else, as everywhere."""
+        try:
+            model = ContentType.objects.get_for_id(int(content_type_id)).model_class()
+        except (ContentType.DoesNotExist, ValueError):
+            raise Http404 from None
+        model_admin = self._registry.get(model)
+        if model_admin is None or not model_admin.has_view_permission(request):
+            raise Http404
+        try:
+            visible = model_admin.get_queryset(request).filter(pk=object_id).exists()
+        except (ValueError, ValidationError):
+            visible = False
+        if not visible:
+            raise Http404
+        return contenttype_views.shortcut(request, content_type_id, object_id)
 
     def index(self, request: HttpRequest, extra_context=None):
         from stats.views import report_links
@@ -144,3 +175,76 @@ class ScopedAdmin(admin.ModelAdmin):
 
     def _in_scope(self, request: HttpRequest, obj) -> bool:
         return self.get_queryset(request).filter(pk=obj.pk).exists()
+
+
+class AuditedAdmin:
+    """A model admin whose every change is written to the app's audit trail
+    (kaikukanta.audit), in the transaction of the change, besides Django's own
+    admin history: who added, changed or deleted what, and which fields.
+
+    `audit_actions` names the actions (added, changed, deleted) of the model,
+    `audit_place` the site or area the entry belongs to (so that the
+    coordinators of the area read it in their audit trail)."""
+
+    audit_actions: dict[str, str] = {}
+
+    def audit_place(self, request: HttpRequest, obj: models.Model) -> dict:
+        return {}
+
+    def audit_log(
+        self, request: HttpRequest, obj: models.Model, what: str, data: dict | None = None
+    ) -> None:
+        with transaction.atomic():
+            audit.log(
+                action=self.audit_actions[what],
+                obj=obj,
+                actor=request.user,
+                data={"via": "admin", **(data or {})},
+                **self.audit_place(request, obj),
+            )
+
+    def save_model(self, request: HttpRequest, obj, form, change: bool) -> None:
+        super().save_model(request, obj, form, change)  # type: ignore[misc]
+        self.audit_log(
+            request, obj, "changed" if change else "added", {"fields": sorted(form.changed_data)}
+        )
+
+    def delete_model(self, request: HttpRequest, obj) -> None:
+        with transaction.atomic():
+            self.audit_log(request, obj, "deleted")
+            super().delete_model(request, obj)  # type: ignore[misc]
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
+        with transaction.atomic():
+            for obj in queryset:
+                self.audit_log(request, obj, "deleted")
+            super().delete_queryset(request, queryset)  # type: ignore[misc]
+
+    def save_formset(self, request: HttpRequest, form, formset, change: bool) -> None:
+        """Inline rows (memberships of a person, a site's checklist, an area's
+        municipalities) are audited as changes of their own model."""
+        inline = audited_inline(formset.model)
+        if inline is None:
+            # A part of the object itself (a site's checklist): a change of the object.
+            super().save_formset(request, form, formset, change)  # type: ignore[misc]
+            changes = formset.changed_objects
+            fields = sorted({field for _obj, changed in changes for field in changed})
+            if formset.new_objects or fields:
+                name = formset.model._meta.model_name
+                listed = [f"{name}.{field}" for field in fields] or [name]
+                self.audit_log(request, form.instance, "changed", {"fields": listed})
+            return
+        for row in formset.deleted_forms:
+            if row.instance.pk is not None:
+                inline.audit_log(request, row.instance, "deleted")
+        super().save_formset(request, form, formset, change)  # type: ignore[misc]
+        for obj in formset.new_objects:
+            inline.audit_log(request, obj, "added")
+        for obj, fields in formset.changed_objects:
+            inline.audit_log(request, obj, "changed", {"fields": sorted(fields)})
+
+
+def audited_inline(model: type[models.Model]) -> "AuditedAdmin | None":
+    """The registered admin of `model`, when it audits its changes."""
+    model_admin = admin_site._registry.get(model)
+    return model_admin if isinstance(model_admin, AuditedAdmin) else None

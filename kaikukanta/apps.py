@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class KaikukantaConfig(AppConfig):
     name = "kaikukanta"
     verbose_name = _("Kaikukanta")
+
+    def ready(self) -> None:
+        from django.contrib.auth.signals import user_logged_in
+
+        from kaikukanta.middleware import note_activity_at_login
+
+        user_logged_in.connect(note_activity_at_login, dispatch_uid="kaikukanta-idle-clock")

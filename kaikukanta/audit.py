@@ -32,6 +32,33 @@ ACTION_LABELS: dict[str, Any] = {
     "onboarding.notice_withdrawn": _("correction to onboarding material taken down"),
     "onboarding.withdrawn": _("onboarding material withdrawn"),
     "onboarding.restored": _("onboarding material in use again"),
+    # Changes made in the admin (kaikukanta.admin_site.AuditedAdmin).
+    "person.added": _("person added"),
+    "person.changed": _("person's details changed"),
+    "person.deleted": _("person deleted"),
+    "person.password_link_sent": _("link to set a new password sent"),
+    "person.second_factor_reset": _("person's second factor removed"),
+    "membership.added": _("access given"),
+    "membership.changed": _("access changed"),
+    "area.added": _("area added"),
+    "area.changed": _("area changed"),
+    "area.deleted": _("area deleted"),
+    "municipality.added": _("municipality added"),
+    "municipality.changed": _("municipality changed"),
+    "municipality.deleted": _("municipality deleted"),
+    "organisation.added": _("organisation added"),
+    "organisation.changed": _("organisation changed"),
+    "organisation.deleted": _("organisation deleted"),
+    "site.added": _("site added"),
+    "site.changed": _("site changed"),
+    "site.deleted": _("site deleted"),
+    "broker.added": _("ticket broker added"),
+    "broker.changed": _("ticket broker changed"),
+    "broker.deleted": _("ticket broker deleted"),
+    # A person's own second factor.
+    "second_factor.added": _("second factor set up"),
+    "second_factor.removed": _("second factor removed"),
+    "second_factor.recovery_codes": _("new recovery codes made"),
 }
 
 

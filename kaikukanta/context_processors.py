@@ -20,11 +20,14 @@ def layout(request: HttpRequest) -> dict:
     user = getattr(request, "user", None)
     if getattr(request, "layout_without_database", False):
         user = None  # an error page that must not ask the database (kaikukanta.errors)
-    menu = menu_for(user) if user is not None and user.is_authenticated else []
+    # A session that still owes its second factor gets no menu: it may go nowhere yet.
+    signed_in = bool(user is not None and user.is_authenticated)
+    fully_in = signed_in and not getattr(request, "second_factor_step", None)
     return {
         "text_size": text_size(request),
         "text_sizes": TEXT_SIZES,
-        "main_menu": menu,
+        "main_menu": menu_for(user) if fully_in else [],
         "support_contact": settings.SUPPORT_CONTACT,
-        "may_use_admin": bool(user and access.may_use_admin(user)),
+        "may_use_admin": bool(fully_in and access.may_use_admin(user)),
+        "fully_signed_in": fully_in,
     }

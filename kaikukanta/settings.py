@@ -10,6 +10,7 @@ import ipaddress
 import os
 import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -76,6 +77,11 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "axes",
+    # The second factor at login: authenticator apps, recovery codes, passkeys.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "django_otp_webauthn",
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI served from our own static files, no CDN
@@ -95,7 +101,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): has this session passed its second factor?
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Ends sessions idle longer than SESSION_IDLE_TIMEOUT.
+    "kaikukanta.middleware.IdleTimeoutMiddleware",
+    # Sends a session that still owes its second factor to verify or enrol.
+    "kaikukanta.middleware.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "kaikukanta.middleware.security_headers",
     # A view that cannot reach the database answers 503, not 500 (kaikukanta.errors).
@@ -184,6 +196,13 @@ else:
     }
 
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# Every session is a staff member's: it ends after this many idle seconds (8 h),
+# so a desk or an office computer left signed in does not stay so overnight.
+SESSION_IDLE_TIMEOUT = envint("SESSION_IDLE_TIMEOUT", 8 * 3600)
+if SESSION_IDLE_TIMEOUT < 60:
+    raise ImproperlyConfigured("SESSION_IDLE_TIMEOUT is in seconds and must be at least 60")
+# The cookie and the stored session last as long (the middleware renews them).
+SESSION_COOKIE_AGE = SESSION_IDLE_TIMEOUT
 # Messages live in the session, never in a (signed, readable) cookie: one of
 # them shows a new broker token once.
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
@@ -194,6 +213,16 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
+
+# The proxies in front of the app (docs/deployment.md, "Behind a proxy"): how many
+# of them append the client's address to X-Forwarded-For. 0 (no proxy): the
+# address is the connection's own (REMOTE_ADDR), and the header is ignored,
+# since any client can send one. With N, the address is the Nth from the right.
+TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", 0)
+if not 0 <= TRUSTED_PROXY_COUNT <= 10:
+    raise ImproperlyConfigured(
+        f"TRUSTED_PROXY_COUNT must be between 0 and 10, not {TRUSTED_PROXY_COUNT}"
+    )
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -206,14 +235,63 @@ LOGOUT_REDIRECT_URL = "login"
 # An invitation link is valid for a week; a password reset link likewise.
 PASSWORD_RESET_TIMEOUT = 7 * 24 * 3600
 
+# Login throttling: a username at one address gets AXES_FAILURE_LIMIT tries; one
+# address gets AXES_ADDRESS_FAILURE_LIMIT failures across all usernames (password
+# spraying). Either pauses logins from that address for AXES_COOLOFF_MINUTES.
 AXES_FAILURE_LIMIT = envint("AXES_FAILURE_LIMIT", 10)
-AXES_COOLOFF_TIME = 0.25  # hours
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_ADDRESS_FAILURE_LIMIT = envint("AXES_ADDRESS_FAILURE_LIMIT", 50)
+AXES_COOLOFF_MINUTES = envint("AXES_COOLOFF_MINUTES", 15)
+AXES_COOLOFF_TIME = AXES_COOLOFF_MINUTES / 60  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_HANDLER = "kaikukanta.login_throttle.LoginThrottleHandler"
+AXES_CLIENT_IP_CALLABLE = "kaikukanta.http.client_ip"
 AXES_USERNAME_FORM_FIELD = "username"
+# The username is counted as typed, in lower case: emails are not case-sensitive here.
+AXES_USERNAME_CALLABLE = "kaikukanta.login_throttle.username"
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_LOCKOUT_CALLABLE = "kaikukanta.login_throttle.lockout_response"
 AXES_ENABLED = envbool("AXES_ENABLED", True)
 AXES_VERBOSE = False
+
+# --- The second factor (django-otp) ----------------------------------------------
+
+# Who must use a second factor: national admins and area coordinators always; a
+# deployment may add venue contact persons and distributors. Cashiers at a shared
+# desk need none. Anyone may set one up; whoever has one is asked for it.
+SECOND_FACTOR_ROLES_ALWAYS = ("national_admin", "coordinator")
+SECOND_FACTOR_REQUIRED_FOR = sorted(
+    set(SECOND_FACTOR_ROLES_ALWAYS) | set(envlist("SECOND_FACTOR_REQUIRED_FOR"))
+)
+_SECOND_FACTOR_ROLES = {*SECOND_FACTOR_ROLES_ALWAYS, "venue_contact", "distributor"}
+if not set(SECOND_FACTOR_REQUIRED_FOR) <= _SECOND_FACTOR_ROLES:
+    raise ImproperlyConfigured(
+        "SECOND_FACTOR_REQUIRED_FOR may name venue_contact and distributor "
+        f"(national admins and coordinators always need one), not {SECOND_FACTOR_REQUIRED_FOR}"
+    )
+OTP_TOTP_ISSUER = "Kaikukanta"
+# A wrong code makes the next try wait 1 s, then 2, 4, 8 … (per device).
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
+
+
+def _webauthn_origin(url: str) -> str:
+    """Passkeys need a host name (not an IP address); a demo at 127.0.0.1 uses
+    them at localhost."""
+    parts = urlsplit(url)
+    try:
+        ipaddress.ip_address(parts.hostname or "")
+    except ValueError:
+        return f"{parts.scheme}://{parts.netloc}"
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.scheme}://localhost{port}"
+
+
+# Passkeys are a second factor here, after the password: never a login of their own.
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
+OTP_WEBAUTHN_ALLOWED_ORIGINS = envlist("WEBAUTHN_ORIGINS", _webauthn_origin(SITE_URL))
+OTP_WEBAUTHN_RP_ID = env("WEBAUTHN_RP_ID", urlsplit(OTP_WEBAUTHN_ALLOWED_ORIGINS[0]).hostname or "")
+OTP_WEBAUTHN_RP_NAME = "Kaikukanta"
+OTP_WEBAUTHN_EXCEPTION_LOGGER_NAME = "django_otp_webauthn"
 
 # --- Languages -------------------------------------------------------------------
 
@@ -284,6 +362,8 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "usage.api.problems.exception_handler",
     "UNAUTHENTICATED_USER": None,
+    # Throttles count the client address the same way as the login (kaikukanta.http).
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Kaikukanta broker API",
@@ -340,7 +420,12 @@ CSRF_COOKIE_SECURE = not DEBUG
 SESSION_COOKIE_HTTPONLY = True
 SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
-SECURE_HSTS_PRELOAD = not DEBUG
+# Preloading commits the whole domain (and its subdomains) to HTTPS in browsers
+# for good: a deliberate opt-in, off unless set.
+SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", False)
+if not SECURE_HSTS_PRELOAD:
+    # Django's deployment check asks for preload; here leaving it off is the policy.
+    SILENCED_SYSTEM_CHECKS = ["security.W021"]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"

@@ -16,6 +16,7 @@ from tests.factories import (
     SiteFactory,
     UserFactory,
 )
+from tests.logins import log_in
 from venues.models import Membership, Organisation
 
 Role = Membership.Role
@@ -84,12 +85,13 @@ def net(db):
 
 @pytest.fixture
 def client_for(net):
-    """client_for("cashier") → a test client logged in as that persona."""
+    """client_for("cashier") → a test client logged in as that persona (with its
+    second factor verified, for those who need one: tests/logins.py)."""
 
     def make(persona: str) -> Client:
         client = Client()
         if persona != "anonymous":
-            client.force_login(getattr(net, persona))
+            log_in(client, getattr(net, persona))
         return client
 
     return make

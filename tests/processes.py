@@ -30,6 +30,7 @@ def production_env(database_url: str) -> dict[str, str]:
         "DEBUG": "0",
         "SECRET_KEY": PRODUCTION_SECRET_KEY,
         "ALLOWED_HOSTS": "kaikukanta.example.fi",
+        "SITE_URL": "https://kaikukanta.example.fi",
         "DATABASE_URL": database_url,
     }
 

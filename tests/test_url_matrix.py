@@ -97,6 +97,63 @@ ROUTES: dict[str, list[Case]] = {
     "welcome": [Case(lambda n: reverse("welcome", args=["MQ", "bad-token"]), SCOPE_ALL)],
     "password_change": [Case(lambda n: reverse("password_change"), SIGNED_IN)],
     "password_change_done": [Case(lambda n: reverse("password_change_done"), SIGNED_IN)],
+    # The second factor (tests/venues/test_second_factor.py): client_for's
+    # coordinator and national admin are verified; the others have no device.
+    "second_factor_verify": [
+        Case(
+            lambda n: reverse("second_factor_verify"),
+            dict.fromkeys(PERSONAS, REDIRECT) | {"anonymous": LOGIN},
+        )
+    ],
+    "second_factor_setup": [Case(lambda n: reverse("second_factor_setup"), SIGNED_IN)],
+    "second_factor_recovery_codes": [
+        Case(
+            lambda n: reverse("second_factor_recovery_codes"),
+            dict.fromkeys(PERSONAS, REDIRECT)
+            | {"anonymous": LOGIN, "coordinator": 200, "national_admin": 200},
+        )
+    ],
+    "account_security": [Case(lambda n: reverse("account_security"), SIGNED_IN)],
+    "passkey_remove": [
+        Case(
+            lambda n: reverse("passkey_remove", args=[1]),
+            dict.fromkeys(PERSONAS, REDIRECT) | {"anonymous": LOGIN},
+            method="post",
+        ),
+        Case(
+            lambda n: reverse("passkey_remove", args=[1]),
+            dict.fromkeys(PERSONAS, 405) | {"anonymous": LOGIN},
+        ),
+    ],
+    # django-otp-webauthn's JSON endpoints: a passkey is never a login of its own.
+    "otp_webauthn:credential-registration-begin": [
+        Case(
+            lambda n: reverse("otp_webauthn:credential-registration-begin"),
+            dict.fromkeys(PERSONAS, 200) | {"anonymous": 403},
+            method="post",
+        )
+    ],
+    "otp_webauthn:credential-registration-complete": [
+        Case(
+            lambda n: reverse("otp_webauthn:credential-registration-complete"),
+            dict.fromkeys(PERSONAS, 400) | {"anonymous": 403},
+            method="post",
+        )
+    ],
+    "otp_webauthn:credential-authentication-begin": [
+        Case(
+            lambda n: reverse("otp_webauthn:credential-authentication-begin"),
+            dict.fromkeys(PERSONAS, 200) | {"anonymous": 403},
+            method="post",
+        )
+    ],
+    "otp_webauthn:credential-authentication-complete": [
+        Case(
+            lambda n: reverse("otp_webauthn:credential-authentication-complete"),
+            dict.fromkeys(PERSONAS, 400) | {"anonymous": 403},
+            method="post",
+        )
+    ],
     "venues:national": [
         Case(lambda n: reverse("venues:national"), {"anonymous": LOGIN, "national_admin": 200})
     ],

@@ -12,7 +12,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from kaikukanta import access
-from kaikukanta.admin_site import ScopedAdmin, admin_site
+from kaikukanta.admin_site import AuditedAdmin, ScopedAdmin, admin_site
 from kaikukanta.text import no_control_characters
 from usage import brokers
 from usage.models import Broker, BrokerToken
@@ -64,7 +64,12 @@ class BrokerTokenInline(admin.TabularInline):
 
 
 @admin.register(Broker, site=admin_site)
-class BrokerAdmin(ScopedAdmin):
+class BrokerAdmin(AuditedAdmin, ScopedAdmin):
+    audit_actions = {
+        "added": "broker.added",
+        "changed": "broker.changed",
+        "deleted": "broker.deleted",
+    }
     form = BrokerForm
     list_display = ("name", "area", "is_active", "contact_email", "created_at")
     list_filter = ("is_active", "area")
@@ -81,6 +86,9 @@ class BrokerAdmin(ScopedAdmin):
 
     def scoped_queryset(self, request, qs):
         return qs.filter(pk__in=access.brokers(request.user))
+
+    def audit_place(self, request, obj):
+        return {"area": obj.area}
 
     def has_delete_permission(self, request, obj=None) -> bool:
         # A broker that has recorded uses stays; it is deactivated instead.

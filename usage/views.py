@@ -4,6 +4,8 @@ correcting a card. Thin: check access, parse a form, call a service, render.
 A distributor sees the cards of their own site one by one (`access.cards`) and
 their use only in aggregate: how many uses and tickets, never where."""
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -11,6 +13,7 @@ from django.db import IntegrityError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -45,22 +48,32 @@ def _card_or_404(request: HttpRequest, site_id: int, pk: int) -> tuple[Site, Car
     return site, card
 
 
+# The last card search at each site, kept in the session: card IDs travel in POST
+# bodies, never in URLs, so they stay out of access logs (docs/privacy.md).
+SEARCH_SESSION_KEY = "card_search"
+
+
 @login_required
 def cards(request: HttpRequest, site_id: int) -> HttpResponse:
     """The distributor's home: the site's cards, found by ID or listed by state,
-    and the site's figures for this year."""
+    and the site's figures for this year.
+
+    A search is POSTed: a whole ID opens the card at once; part of one is kept
+    in the session and listed at `?search=1` (which pages like any list)."""
     site, site_cards = _site_cards(request, site_id)
+    if request.method == "POST":
+        return _search(request, site, site_cards)
     today = timezone.localdate()
-    form = CardSearchForm(request.GET or None, states=queries.CardState.choices)
+    searches = request.session.get(SEARCH_SESSION_KEY, {})
+    query = searches.get(str(site.pk), "") if request.GET.get("search") else ""
+    form = CardSearchForm(
+        {"q": query, "state": request.GET.get("state", "")}, states=queries.CardState.choices
+    )
     listed = queries.with_state(site_cards, today).order_by("card_id")
-    query = state = ""
+    state = ""
     if form.is_valid():
         query, state = form.cleaned_data["q"], form.cleaned_data["state"]
         if query:
-            # A scanned or fully typed ID opens the card at once.
-            exact = site_cards.filter(card_id=query).first()
-            if exact is not None:
-                return redirect("usage:card", site.pk, exact.pk)
             listed = listed.filter(card_id__contains=query)
         if state:
             listed = listed.filter(queries.card_state_q(state, today))
@@ -75,6 +88,26 @@ def cards(request: HttpRequest, site_id: int) -> HttpResponse:
         "year": today.year,
     }
     return render(request, "usage/cards.html", context)
+
+
+def _search(request: HttpRequest, site: Site, site_cards: QuerySet[Card]) -> HttpResponse:
+    form = CardSearchForm(request.POST, states=queries.CardState.choices)
+    if not form.is_valid():
+        return redirect("usage:cards", site.pk)
+    query, state = form.cleaned_data["q"], form.cleaned_data["state"]
+    if query:
+        # A scanned or fully typed ID opens the card at once.
+        exact = site_cards.filter(card_id=query).first()
+        if exact is not None:
+            return redirect("usage:card", site.pk, exact.pk)
+    searches = request.session.get(SEARCH_SESSION_KEY, {})
+    searches[str(site.pk)] = query
+    request.session[SEARCH_SESSION_KEY] = searches
+    params = {"search": "1"} if query else {}
+    if state:
+        params["state"] = state
+    target = reverse("usage:cards", args=[site.pk])
+    return redirect(f"{target}?{urlencode(params)}" if params else target)
 
 
 @login_required

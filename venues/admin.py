@@ -2,16 +2,17 @@
 their area's organisations, sites, people and memberships."""
 
 from django import forms
-from django.contrib import admin
-from django.contrib.auth import forms as auth_forms
-from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib import admin, messages
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
+from django.urls import path
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from kaikukanta import access
-from kaikukanta.admin_site import ScopedAdmin, admin_site
+from kaikukanta.admin_site import AuditedAdmin, ScopedAdmin, admin_site
 from kaikukanta.models import AuditEntry
+from venues import second_factor, services
 from venues.models import Area, Checklist, Membership, Municipality, Organisation, Site, User
 
 
@@ -45,13 +46,17 @@ class MunicipalityInline(admin.TabularInline):
 
 
 @admin.register(Area, site=admin_site)
-class AreaAdmin(ScopedAdmin):
+class AreaAdmin(AuditedAdmin, ScopedAdmin):
+    audit_actions = {"added": "area.added", "changed": "area.changed", "deleted": "area.deleted"}
     list_display = ("name", "welfare_area", "website")
     search_fields = ("name", "welfare_area")
     inlines = [MunicipalityInline]
 
     def scoped_queryset(self, request, qs):
         return qs.filter(pk__in=access.coordinated_areas(request.user))
+
+    def audit_place(self, request, obj):
+        return {"area": obj}
 
     def has_add_permission(self, request):
         return access.is_national_admin(request.user)
@@ -67,7 +72,12 @@ class AreaAdmin(ScopedAdmin):
 
 
 @admin.register(Municipality, site=admin_site)
-class MunicipalityAdmin(NationalOnlyWrites, ScopedAdmin):
+class MunicipalityAdmin(NationalOnlyWrites, AuditedAdmin, ScopedAdmin):
+    audit_actions = {
+        "added": "municipality.added",
+        "changed": "municipality.changed",
+        "deleted": "municipality.deleted",
+    }
     list_display = ("name", "code", "area")
     list_filter = ("area",)
     search_fields = ("name", "code")
@@ -76,6 +86,9 @@ class MunicipalityAdmin(NationalOnlyWrites, ScopedAdmin):
         if access.is_national_admin(request.user):
             return qs
         return qs.filter(area__in=access.coordinated_areas(request.user))
+
+    def audit_place(self, request, obj):
+        return {"area": obj.area}
 
 
 class AreaScopedChoices:
@@ -99,13 +112,21 @@ class AreaScopedChoices:
 
 
 @admin.register(Organisation, site=admin_site)
-class OrganisationAdmin(AreaScopedChoices, ScopedAdmin):
+class OrganisationAdmin(AreaScopedChoices, AuditedAdmin, ScopedAdmin):
+    audit_actions = {
+        "added": "organisation.added",
+        "changed": "organisation.changed",
+        "deleted": "organisation.deleted",
+    }
     list_display = ("name", "kind", "area")
     list_filter = ("kind", "area")
     search_fields = ("name", "business_id")
 
     def scoped_queryset(self, request, qs):
         return qs.filter(pk__in=access.organisations(request.user))
+
+    def audit_place(self, request, obj):
+        return {"area": obj.area}
 
 
 class ChecklistInline(admin.StackedInline):
@@ -115,7 +136,8 @@ class ChecklistInline(admin.StackedInline):
 
 
 @admin.register(Site, site=admin_site)
-class SiteAdmin(AreaScopedChoices, ScopedAdmin):
+class SiteAdmin(AreaScopedChoices, AuditedAdmin, ScopedAdmin):
+    audit_actions = {"added": "site.added", "changed": "site.changed", "deleted": "site.deleted"}
     list_display = ("name", "organisation", "municipality", "contact_name", "is_active")
     list_filter = ("organisation__kind", "municipality__area", "is_active")
     search_fields = ("name", "organisation__name", "contact_name", "contact_email")
@@ -125,13 +147,21 @@ class SiteAdmin(AreaScopedChoices, ScopedAdmin):
     def scoped_queryset(self, request, qs):
         return qs.filter(pk__in=access.sites(request.user, access.Can.MANAGE_PEOPLE))
 
+    def audit_place(self, request, obj):
+        return {"site": obj}
+
     def has_delete_permission(self, request, obj=None):
         # Sites with history are closed (is_active off), not deleted.
         return access.is_national_admin(request.user)
 
 
 @admin.register(Membership, site=admin_site)
-class MembershipAdmin(AreaScopedChoices, ScopedAdmin):
+class MembershipAdmin(AreaScopedChoices, AuditedAdmin, ScopedAdmin):
+    audit_actions = {
+        "added": "membership.added",
+        "changed": "membership.changed",
+        "deleted": "membership.removed",
+    }
     list_display = ("user", "role", "site", "area", "created_at")
     list_filter = ("role", "area", "site__municipality__area")
     search_fields = ("user__email", "user__full_name", "site__name")
@@ -140,6 +170,13 @@ class MembershipAdmin(AreaScopedChoices, ScopedAdmin):
 
     def scoped_queryset(self, request, qs):
         return qs.filter(pk__in=access.memberships(request.user))
+
+    def audit_place(self, request, obj):
+        return {"site": obj.site, "area": obj.area}
+
+    def audit_log(self, request, obj, what, data=None):
+        who = {"role": obj.role, "user_id": obj.user_id}
+        super().audit_log(request, obj, what, {**who, **(data or {})})
 
 
 class MembershipInline(AreaScopedChoices, admin.TabularInline):
@@ -151,10 +188,13 @@ class MembershipInline(AreaScopedChoices, admin.TabularInline):
         return super().get_queryset(request).filter(pk__in=access.memberships(request.user))
 
 
-class UserChangeForm(auth_forms.UserChangeForm):
+class UserChangeForm(forms.ModelForm):
+    """A person's details. No password: people set their own from the invitation
+    or reset link, which an admin may send them (the action below)."""
+
     class Meta:
         model = User
-        fields = "__all__"
+        fields = ("email", "full_name", "phone", "is_active", "is_national_admin", "is_staff")
 
 
 class UserAddForm(forms.ModelForm):
@@ -174,7 +214,15 @@ class UserAddForm(forms.ModelForm):
 
 
 @admin.register(User, site=admin_site)
-class UserAdmin(DjangoUserAdmin, ScopedAdmin):
+class UserAdmin(AuditedAdmin, ScopedAdmin):
+    """People. Who may change a person's account is `access.may_manage_account`:
+    anyone else sees the person read-only, and nobody sets another's password."""
+
+    audit_actions = {
+        "added": "person.added",
+        "changed": "person.changed",
+        "deleted": "person.deleted",
+    }
     form = UserChangeForm
     add_form = UserAddForm
     ordering = ("email",)
@@ -182,24 +230,51 @@ class UserAdmin(DjangoUserAdmin, ScopedAdmin):
     list_filter = ("is_active", "is_national_admin")
     search_fields = ("email", "full_name")
     inlines = [MembershipInline]
+    actions = ["send_password_reset_link", "reset_second_factor"]
     fieldsets = (
-        (None, {"fields": ("email", "password")}),
+        (None, {"fields": ("email",)}),
         (_("Person"), {"fields": ("full_name", "phone")}),
         (_("Access"), {"fields": ("is_active", "is_national_admin", "is_staff")}),
-        (_("Dates"), {"fields": ("last_login", "date_joined")}),
+        (_("Logging in"), {"fields": ("second_factor", "last_login", "date_joined")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "full_name", "phone")}),)
-    filter_horizontal = ()
+
+    def get_urls(self):
+        # Django's user admin has a page for setting another person's password;
+        # ours has none, and its old address answers 404 rather than redirecting.
+        no_password_page = path(
+            "<id>/password/",
+            self.admin_site.admin_view(_no_password_page),
+            name=f"{self.opts.app_label}_{self.opts.model_name}_password",
+        )
+        return [no_password_page, *super().get_urls()]
+
+    def get_form(self, request, obj=None, **kwargs):
+        if obj is None:
+            kwargs["form"] = self.add_form
+        return super().get_form(request, obj, **kwargs)
+
+    def get_fieldsets(self, request, obj=None):
+        return self.add_fieldsets if obj is None else self.fieldsets
 
     def scoped_queryset(self, request, qs):
         return qs.filter(pk__in=access.people(request.user))
 
     def get_readonly_fields(self, request, obj=None):
-        fields = ["last_login", "date_joined"]
+        fields = ["second_factor", "last_login", "date_joined"]
         if not access.is_national_admin(request.user):
             # Coordinators correct names and phone numbers; roles come from memberships.
             fields += ["email", "is_national_admin", "is_staff"]
         return fields
+
+    @admin.display(description=_("second factor"))
+    def second_factor(self, obj: User) -> str:
+        return second_factor.summary(obj)
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and not access.may_manage_account(request.user, obj):
+            return False  # seen read-only (Django answers a POST with 403)
+        return super().has_change_permission(request, obj)
 
     def has_add_permission(self, request):
         # New people arrive by invitation (an email with a link to set a password).
@@ -208,6 +283,45 @@ class UserAdmin(DjangoUserAdmin, ScopedAdmin):
     def has_delete_permission(self, request, obj=None):
         # People who recorded uses stay, deactivated, so that the records say who.
         return access.is_national_admin(request.user)
+
+    def audit_place(self, request, obj):
+        return {"area": services.area_of_person(obj, access.coordinated_areas(request.user))}
+
+    @admin.action(description=_("Send a link to set a new password"))
+    def send_password_reset_link(self, request, queryset):
+        people = access.manageable_people(request.user, queryset)
+        for person in people:
+            services.send_password_reset_link(person=person, sent_by=request.user)
+        self._report(request, len(people), len(queryset) - len(people))
+
+    @admin.action(description=_("Remove the second factor (lost phone)"))
+    def reset_second_factor(self, request, queryset):
+        people = access.manageable_people(request.user, queryset)
+        for person in people:
+            second_factor.reset(person=person, reset_by=request.user)
+        self._report(request, len(people), len(queryset) - len(people))
+
+    def _report(self, request, done: int, refused: int) -> None:
+        if done:
+            messages.success(
+                request,
+                ngettext("Done for %(count)d person.", "Done for %(count)d people.", done)
+                % {"count": done},
+            )
+        if refused:
+            messages.error(
+                request,
+                ngettext(
+                    "%(count)d person was skipped: you may not change their account.",
+                    "%(count)d people were skipped: you may not change their accounts.",
+                    refused,
+                )
+                % {"count": refused},
+            )
+
+
+def _no_password_page(request: HttpRequest, id: str):
+    raise Http404
 
 
 @admin.register(AuditEntry, site=admin_site)

@@ -10,6 +10,11 @@ from django.utils import timezone
 from venues.models import Area, Checklist, Membership, Municipality, Organisation, Site, User
 
 DEMO_PASSWORD = "kaikukortti-demo"
+# The demo's second factor, published like its password: the national admin and
+# the coordinators log in with a recovery code (each works once; seed_demo
+# restores them) or with an authenticator app given this key.
+DEMO_TOTP_KEY = b"Kaikukanta-demo-key!".hex()
+DEMO_RECOVERY_CODES = [f"demo{number:04d}" for number in range(1, 11)]
 
 Role = Membership.Role
 Kind = Organisation.Kind
@@ -244,3 +249,30 @@ def demo_logins() -> list[tuple[str, str]]:
             f"{labels[role]}, {place}" if place else str(labels[role])
         )
     return [("; ".join(roles), email) for email, roles in seen.items()]
+
+
+def seed_demo_second_factor(net: DemoNetwork) -> list[User]:
+    """Give the demo's people who need a second factor the published one."""
+    from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from kaikukanta import access
+
+    people = [user for user in net.users.values() if access.second_factor_required(user)]
+    for user in people:
+        TOTPDevice.objects.filter(user=user).exclude(key=DEMO_TOTP_KEY).delete()
+        TOTPDevice.objects.update_or_create(
+            user=user, key=DEMO_TOTP_KEY, defaults={"name": "demo app", "confirmed": True}
+        )
+        StaticDevice.objects.filter(user=user).delete()
+        device = StaticDevice.objects.create(user=user, name="recovery codes", confirmed=True)
+        StaticToken.objects.bulk_create(
+            StaticToken(device=device, token=code) for code in DEMO_RECOVERY_CODES
+        )
+    return people
+
+
+def demo_totp_secret() -> str:
+    import base64
+
+    return base64.b32encode(bytes.fromhex(DEMO_TOTP_KEY)).decode()

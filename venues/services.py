@@ -4,13 +4,14 @@ from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import Q, QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from kaikukanta import audit
+from kaikukanta import access, audit
 from venues.models import Area, Membership, Offering, Site, User
 
 
@@ -77,6 +78,54 @@ def invite(
 
     transaction.on_commit(send)
     return membership
+
+
+def area_of_person(person: User, areas: QuerySet[Area]) -> Area | None:
+    """The area an audit entry about a person belongs to: one of `areas` (those
+    of the person who made the change) where the person acts; None (national
+    only) when they act in none of them."""
+    membership = (
+        Membership.objects.filter(user=person)
+        .filter(Q(site__municipality__area__in=areas) | Q(area__in=areas))
+        .select_related("site__municipality")
+        .order_by("pk")
+        .first()
+    )
+    if membership is None:
+        return None
+    return membership.area or membership.site.municipality.area
+
+
+@transaction.atomic
+def send_password_reset_link(*, person: User, sent_by: User) -> None:
+    """Email a person a one-time link to set a new password (an admin's way to
+    help someone who cannot log in; nobody sets another's password). The caller
+    has checked `access.may_manage_account`."""
+    audit.log(
+        action="person.password_link_sent",
+        obj=person,
+        actor=sent_by,
+        area=area_of_person(person, access.coordinated_areas(sent_by)),
+    )
+    uid = urlsafe_base64_encode(force_bytes(person.pk))
+    token = default_token_generator.make_token(person)
+    context = {
+        "person": person,
+        "sent_by": sent_by,
+        "link": settings.SITE_URL + reverse("password_reset_confirm", args=[uid, token]),
+    }
+    language = translation.get_language()
+
+    def send() -> None:
+        with translation.override(language):
+            send_mail(
+                subject=render_to_string("venues/email/password_link_subject.txt", context).strip(),
+                message=render_to_string("venues/email/password_link.txt", context),
+                from_email=None,
+                recipient_list=[person.email],
+            )
+
+    transaction.on_commit(send)
 
 
 @transaction.atomic

@@ -5,12 +5,12 @@ from django.conf import settings
 from django.test import Client
 from playwright.sync_api import Page
 
-MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
+from tests import logins
 
 
 def log_in(page: Page, live_server_url: str, user) -> None:
-    client = Client()
-    client.force_login(user, backend=MODEL_BACKEND)
+    """The person's session (with its second factor verified, for those who need one)."""
+    client = logins.log_in(Client(), user)
     page.context.add_cookies(
         [
             {

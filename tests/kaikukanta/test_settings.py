@@ -65,6 +65,9 @@ def test_it_reads_the_secret_key_from_a_file(tmp_path):
         ("SECURE_SSL_REDIRECT", "sometimes"),
         ("CONN_MAX_AGE", "a minute"),
         ("EMAIL_PORT", "smtp"),
+        ("TRUSTED_PROXY_COUNT", "two"),
+        ("SESSION_IDLE_TIMEOUT", "8h"),
+        ("SECURE_HSTS_PRELOAD", "perhaps"),
     ],
 )
 def test_it_refuses_a_value_that_is_not_a_boolean_or_a_number(tmp_path, name, value):
@@ -97,3 +100,40 @@ def test_deployment_checks_fail_when_production_turns_https_off(tmp_path):
     assert result.returncode != 0
     assert "security.W004" in result.stderr
     assert "security.W008" in result.stderr
+
+
+PRINT_SECURITY = (
+    "-c",
+    "from kaikukanta import settings as s; "
+    "print(s.SECURE_HSTS_PRELOAD, s.SECOND_FACTOR_REQUIRED_FOR, s.OTP_WEBAUTHN_RP_ID, "
+    "s.OTP_WEBAUTHN_ALLOWED_ORIGINS, s.SESSION_COOKIE_AGE)",
+)
+
+
+def test_hsts_preload_is_off_unless_a_deployment_opts_in(tmp_path):
+    env = production_env(f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    default = run_python(*PRINT_SECURITY, env=env)
+    opted_in = run_python(*PRINT_SECURITY, env=env | {"SECURE_HSTS_PRELOAD": "1"})
+
+    assert default.stdout.startswith("False "), default.stderr
+    assert opted_in.stdout.startswith("True "), opted_in.stderr
+
+
+def test_hsts_is_sent_without_preload_by_default(client):
+    response = client.get("/accounts/login/", secure=True)
+    assert response["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
+
+
+def test_production_takes_the_passkey_origin_from_the_site_url(tmp_path):
+    result = run_python(*PRINT_SECURITY, env=production_env(f"sqlite:///{tmp_path / 'db'}"))
+    assert "kaikukanta.example.fi ['https://kaikukanta.example.fi'] 28800" in result.stdout
+
+
+def test_the_second_factor_can_be_required_of_more_roles_but_never_of_fewer(tmp_path):
+    env = production_env(f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    more = run_python(*PRINT_SECURITY, env=env | {"SECOND_FACTOR_REQUIRED_FOR": "venue_contact"})
+    cashiers = run_python(*PRINT_SECURITY, env=env | {"SECOND_FACTOR_REQUIRED_FOR": "cashier"})
+
+    assert "['coordinator', 'national_admin', 'venue_contact']" in more.stdout, more.stderr
+    assert cashiers.returncode != 0
+    assert "SECOND_FACTOR_REQUIRED_FOR may name venue_contact and distributor" in cashiers.stderr

@@ -8,6 +8,7 @@ from django.core.management import call_command
 from django.test import Client
 from django.urls import resolve, reverse
 
+from tests.logins import log_in
 from tests.stats.test_exports import number, page_tables
 from venues.models import User
 
@@ -75,7 +76,7 @@ def test_area_rows_link_to_the_site_reports_with_the_same_filters(net, usage, cl
 
 @pytest.mark.django_db
 def test_every_demo_role_finds_its_report_at_admin_and_downloads_it():
-    call_command("seed_demo", stdout=io.StringIO())
+    call_command("seed_demo", "--force", stdout=io.StringIO())
     expectations = {
         "admin@kaikukanta.demo": "admin:stats_national",
         "koordinaattori@kaikukanta.demo": "admin:stats_area",
@@ -83,7 +84,7 @@ def test_every_demo_role_finds_its_report_at_admin_and_downloads_it():
     }
     for email, url_name in expectations.items():
         client = Client()
-        client.force_login(User.objects.get(email=email))
+        log_in(client, User.objects.get(email=email))
         for language in ("fi", "sv", "en"):
             client.cookies["django_language"] = language
             index = client.get(reverse("admin:index"))

@@ -217,22 +217,41 @@ def test_the_list_shows_only_the_sites_cards(net, distributor):
     assert other.card_id not in response.content.decode()
 
 
+def search(client, site, follow=True, **data):
+    return client.post(reverse("usage:cards", args=[site.pk]), data, follow=follow)
+
+
 def test_a_scanned_card_id_opens_the_card(net, distributor):
     card = CardFactory(card_id="KK-2002", issued_by=net.dist_a)
-    response = distributor.get(reverse("usage:cards", args=[net.dist_a.pk]), {"q": "*kk-2002*"})
+    response = search(distributor, net.dist_a, follow=False, q="*kk-2002*")
     assert response["Location"] == reverse("usage:card", args=[net.dist_a.pk, card.pk])
 
 
 def test_part_of_an_id_lists_the_matching_cards(net, distributor):
     match = CardFactory(card_id="ABC-123", issued_by=net.dist_a)
     CardFactory(card_id="XYZ-999", issued_by=net.dist_a)
-    response = distributor.get(reverse("usage:cards", args=[net.dist_a.pk]), {"q": "c-1"})
+    response = search(distributor, net.dist_a, q="c-1")
     assert list(response.context["page"]) == [match]
+
+
+def test_card_ids_never_travel_in_the_url(net, distributor):
+    """Card IDs stay out of access logs: the search is POSTed, and a partial one
+    is listed from the session."""
+    CardFactory(card_id="ABC-123", issued_by=net.dist_a)
+    CardFactory(card_id="XYZ-999", issued_by=net.dist_a)
+    response = search(distributor, net.dist_a, q="ABC")
+    assert [card.card_id for card in response.context["page"]] == ["ABC-123"]
+    for url, _status in response.redirect_chain:
+        assert "ABC" not in url
+    assert 'method="post"' in response.content.decode()
+    # A card ID in the query string is not a search.
+    listed = distributor.get(reverse("usage:cards", args=[net.dist_a.pk]), {"q": "ABC"})
+    assert len(listed.context["page"]) == 2
 
 
 def test_another_sites_card_is_not_found_by_its_id(net, distributor):
     CardFactory(card_id="KK-3003", issued_by=net.dist_b)
-    response = distributor.get(reverse("usage:cards", args=[net.dist_a.pk]), {"q": "KK-3003"})
+    response = search(distributor, net.dist_a, q="KK-3003")
     assert response.status_code == 200
     assert list(response.context["page"]) == []
 

@@ -14,6 +14,7 @@ from django.utils import timezone, translation
 from django.utils.formats import date_format, time_format
 
 from tests.factories import CardFactory, MembershipFactory, OfferingFactory, UserFactory
+from tests.logins import log_in
 from usage import desk, services
 from usage.models import Card, Redemption
 from usage.services import RedemptionRefused, record_redemption
@@ -38,7 +39,7 @@ def english():
 
 def client_of(user) -> Client:
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
-    client.force_login(user)
+    log_in(client, user)
     return client
 
 

@@ -8,6 +8,7 @@ import pytest
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from tests.logins import log_in
 from tests.usage.offline_helpers import (
     batch_of,
     confirm,
@@ -385,7 +386,7 @@ def test_the_upload_keeps_its_csrf_protection(net, world):
     from django.urls import reverse
 
     client = Client(enforce_csrf_checks=True)
-    client.force_login(net.venue_contact)
+    log_in(client, net.venue_contact)
     data = csv_bytes(
         [["Date", "Offering", "Card ID"], [days_ago(3).isoformat(), "Hamlet", "KK000001"]]
     )

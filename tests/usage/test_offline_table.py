@@ -10,6 +10,7 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from tests.factories import OfferingFactory
+from tests.logins import log_in
 from tests.usage.offline_helpers import TODAY, days_ago, download_table, labels_in, scene
 from usage.offline_table import (
     KEYS_SHEET,
@@ -127,7 +128,7 @@ def test_a_bad_period_is_explained_on_the_page(net, client_for):
     ],
 )
 def test_only_the_sites_manager_downloads(net, client, name, persona, site, status):
-    client.force_login(getattr(net, persona))
+    log_in(client, getattr(net, persona))
     response = client.get(reverse(name, args=[getattr(net, site).pk]))
     assert response.status_code == status
 

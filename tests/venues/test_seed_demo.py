@@ -1,7 +1,9 @@
 """The demo data: one command, idempotent, with every kind of card to try."""
 
+import io
+
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db.models import F
 from django.utils import timezone
 
@@ -21,6 +23,25 @@ from venues.models import (
 )
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def demo_mode(settings):
+    """The demo runs with DEBUG on (scripts/demo); the tests' settings have it off."""
+    settings.DEBUG = True
+
+
+def test_seed_demo_refuses_to_run_without_debug(settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="DEBUG=1"):
+        call_command("seed_demo")
+    assert not User.objects.exists()
+
+
+def test_seed_demo_runs_without_debug_when_forced(settings):
+    settings.DEBUG = False
+    call_command("seed_demo", "--force", stdout=io.StringIO())
+    assert User.objects.filter(email="admin@kaikukanta.demo").exists()
 
 
 def counts():

@@ -21,5 +21,6 @@ urlpatterns = [
     path("v1/problems/<str:code>", views.ProblemTypeDetail.as_view(), name="problem"),
     path("v1/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("v1/docs/", SwaggerDocs.as_view(url_name="api:schema"), name="docs"),
-    re_path(r"^.*$", views.NotFound.as_view(), name="not_found"),
+    # [\s\S], not ".": a path with a newline in it is still the API's (problem JSON).
+    re_path(r"^[\s\S]*$", views.NotFound.as_view(), name="not_found"),
 ]

@@ -16,6 +16,8 @@ DOCS = Path(settings.BASE_DIR) / "docs" / "api.md"
 def test_an_unknown_url_under_api_is_a_404_problem(broker, api):
     problem(api(broker.secret).get("/api/v1/nothing"), 404, "not_found")
     problem(api().get("/api/v2/sites"), 404, "not_found")
+    # A newline in the path (schemathesis found it): still the API's problem JSON.
+    problem(api(broker.secret).get("/api/v1/sites/a%0Ab/offerings"), 404, "not_found")
 
 
 def test_a_wrong_method_is_405_with_allow(broker, api):

@@ -2,7 +2,8 @@
 
 import time
 
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import translation
 
@@ -13,7 +14,14 @@ from usage.demo import (
     seed_demo_usage,
     seed_scale,
 )
-from venues.demo import DEMO_PASSWORD, demo_logins, seed_network
+from venues.demo import (
+    DEMO_PASSWORD,
+    DEMO_RECOVERY_CODES,
+    demo_logins,
+    demo_totp_secret,
+    seed_demo_second_factor,
+    seed_network,
+)
 from venues.onboarding.demo import seed_onboarding
 
 
@@ -29,11 +37,26 @@ class Command(BaseCommand):
             help="Also bulk-create N uses over five years at national scale (for benchmarks). "
             "Running again tops up to N.",
         )
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="Run even with DEBUG off (a benchmark database). Never in production: "
+            "the demo's accounts, password and broker token are public.",
+        )
 
-    def handle(self, *args, scale: int, **options):
+    def handle(self, *args, scale: int, force: bool = False, **options):
+        if not settings.DEBUG and not force:
+            # The demo's logins, password and broker API token are in the README:
+            # they must never reach a production database by accident.
+            raise CommandError(
+                "seed_demo creates accounts with a published password and a published "
+                "broker API token, so it runs only with DEBUG=1. For a benchmark "
+                "database with DEBUG off, add --force; never on production."
+            )
         translation.activate("en")
         with transaction.atomic():
             net = seed_network()
+            second_factor_people = seed_demo_second_factor(net)
             seed_onboarding(net.areas, net.users)
             cards = seed_demo_usage(net)
             broker = seed_demo_broker(net)
@@ -47,6 +70,12 @@ class Command(BaseCommand):
         self.stdout.write(f"\nDemo logins (password for all: {DEMO_PASSWORD}):")
         for role, email in demo_logins():
             self.stdout.write(f"  {email:<36} {role}")
+        self.stdout.write(
+            f"\nSecond factor ({', '.join(u.email for u in second_factor_people)}):\n"
+            f"  a recovery code, each once (seed_demo restores them): "
+            f"{', '.join(DEMO_RECOVERY_CODES[:3])} …\n"
+            f"  or an authenticator app with the key {demo_totp_secret()}"
+        )
         self.stdout.write("\nCard IDs to try at the desk (http://127.0.0.1:8000/desk/):")
         for label, ids in [
             ("valid", cards.valid[:3]),
