@@ -51,6 +51,19 @@ _UNAVAILABLE_SQLSTATES = {"57P01", "57P02", "57P03"}  # admin/crash shutdown, st
 _UNAVAILABLE_SQLITE_CODES = {5, 6, 10, 13, 14}
 
 
+def needs_no_database(view) -> bool:
+    """Whether `view` was marked `@no_database`: it answers without the
+    database (nor the session), so the outage, the idle clock and the second
+    factor's gate leave it alone."""
+    return getattr(view, "needs_no_database", False)
+
+
+def no_database(view):
+    """Mark a view that answers without the database, the session or the person."""
+    view.needs_no_database = True
+    return view
+
+
 def is_database_unavailable(error: BaseException | None) -> bool:
     """Whether `error` means that the database cannot be reached right now
     (as opposed to a fault in a query)."""

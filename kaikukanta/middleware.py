@@ -47,9 +47,16 @@ def security_headers(get_response: Callable[[HttpRequest], HttpResponse]):
 
 
 class DatabaseOutageMiddleware:
-    """A view (or the template it renders) that cannot reach the database
-    answers 503 in the reader's language (kaikukanta.errors), instead of a
-    500 with a traceback. Errors raised in other middleware reach
+    """A request that cannot reach the database answers 503 in the reader's
+    language (kaikukanta.errors), instead of a 500 with a traceback.
+
+    Before the view, it asks for the signed-in person: most requests' first
+    statements (the session, the person, their devices) fail here, so the
+    middleware after it (the idle timeout, the second factor's gate) never
+    meets the outage where nothing could turn it into an answer. A view
+    marked `errors.needs_no_database` (the service worker's script) is left
+    alone, by all three. A view's own statements come back through
+    `process_exception`; errors raised anywhere else reach
     `errors.server_error`, which answers them alike."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
@@ -57,6 +64,17 @@ class DatabaseOutageMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         return self.get_response(request)
+
+    def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs):
+        if errors.needs_no_database(view_func):
+            return None
+        try:
+            request.user.is_authenticated  # noqa: B018 (loads the session and the person)
+        except Exception as error:
+            if errors.is_database_unavailable(error):
+                return errors.unavailable_response(request, error)
+            raise
+        return None
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if errors.is_database_unavailable(exception):
@@ -85,15 +103,19 @@ class IdleTimeoutMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request.user.is_authenticated:
-            now = int(time.time())
-            last = request.session.get(self.KEY)
-            if last is not None and now - last > settings.SESSION_IDLE_TIMEOUT:
-                logout(request)
-                messages.info(request, _("You were logged out after a long time without activity."))
-            elif last is None or now - last >= self.RESOLUTION:
-                request.session[self.KEY] = now
         return self.get_response(request)
+
+    def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs):
+        if errors.needs_no_database(view_func) or not request.user.is_authenticated:
+            return None
+        now = int(time.time())
+        last = request.session.get(self.KEY)
+        if last is not None and now - last > settings.SESSION_IDLE_TIMEOUT:
+            logout(request)
+            messages.info(request, _("You were logged out after a long time without activity."))
+        elif last is None or now - last >= self.RESOLUTION:
+            request.session[self.KEY] = now
+        return None
 
 
 # Pages a signed-in session may reach before its second factor: the second factor's
@@ -132,6 +154,8 @@ class SecondFactorMiddleware:
     def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs):
         from venues import second_factor
 
+        if errors.needs_no_database(view_func):
+            return None
         user = request.user
         if not user.is_authenticated or user.is_verified():
             return None

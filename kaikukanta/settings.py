@@ -103,6 +103,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # request.user.is_verified(): has this session passed its second factor?
     "django_otp.middleware.OTPMiddleware",
+    # A request that cannot reach the database answers 503, not 500
+    # (kaikukanta.errors): before the middleware below first asks for the person.
+    "kaikukanta.middleware.DatabaseOutageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # Ends sessions idle longer than SESSION_IDLE_TIMEOUT.
     "kaikukanta.middleware.IdleTimeoutMiddleware",
@@ -110,8 +113,6 @@ MIDDLEWARE = [
     "kaikukanta.middleware.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "kaikukanta.middleware.security_headers",
-    # A view that cannot reach the database answers 503, not 500 (kaikukanta.errors).
-    "kaikukanta.middleware.DatabaseOutageMiddleware",
     # Last, so that a lockout answers before any view runs.
     "axes.middleware.AxesMiddleware",
 ]

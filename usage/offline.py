@@ -34,7 +34,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from kaikukanta import access
+from kaikukanta import access, errors
 from kaikukanta.access import Can
 from kaikukanta.http import json_body
 from usage import services
@@ -119,6 +119,7 @@ def offline_page(request: HttpRequest) -> HttpResponse:
     return render(request, "usage/offline.html", {"offline_data": data, "sites": sites})
 
 
+@errors.no_database
 @require_GET
 def service_worker(request: HttpRequest) -> HttpResponse:
     """The service worker that keeps the offline page and its assets, served

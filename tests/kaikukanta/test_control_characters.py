@@ -80,6 +80,8 @@ def _our_forms():
 PARSED_FORM_FIELDS = {"card", "q", "key", "date", "offering", "card_id", "children", "day"}
 PARSED_FORM_FIELDS |= {"password", "password1", "password2", "old_password", "new_password1"}
 PARSED_FORM_FIELDS |= {"new_password2"}
+# A second factor's code is checked against the person's devices, never stored.
+PARSED_FORM_FIELDS |= {"code"}
 
 
 def _validated_by_the_model(form, name: str) -> bool:
