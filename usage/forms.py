@@ -82,7 +82,7 @@ def _desk_card_field(**kwargs) -> CardIdField:
 
 
 class DeskViewForm(forms.Form):
-    """The desk page's query: the site, the date of use and the card to check."""
+    """The desk's site and date of use, and (posted, never in a URL) the card to check."""
 
     site = forms.IntegerField(required=False)
     day = DeskDayField(required=False)

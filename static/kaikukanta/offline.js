@@ -50,13 +50,18 @@
 
   function fillSites() {
     data.sites.forEach(function (site) { option(siteSelect, site.id, site.name); });
+    if (data.site) { siteSelect.value = data.site; } // where the person last worked
+  }
+
+  // A day as the reader writes it: the server's label, else day.month.year.
+  function dayText(day) {
+    var parts = String(day).split("-");
+    return (data.day_labels && data.day_labels[day]) ||
+      (parts.length === 3 ? Number(parts[2]) + "." + Number(parts[1]) + "." + parts[0] : day);
   }
 
   function fillDays() {
-    data.days.forEach(function (day) {
-      var date = new Date(day + "T12:00:00");
-      option(daySelect, day, date.toLocaleDateString(document.documentElement.lang, { weekday: "short", day: "numeric", month: "numeric" }));
-    });
+    data.days.forEach(function (day) { option(daySelect, day, dayText(day)); });
     daySelect.value = data.today;
   }
 
@@ -90,7 +95,7 @@
     queueBody.textContent = "";
     queue.forEach(function (entry) {
       var row = queueBody.insertRow();
-      [entry.card, entry.date, label(entry), String(entry.children)].forEach(function (text) {
+      [entry.card, dayText(entry.date), label(entry), String(entry.children)].forEach(function (text) {
         row.insertCell().textContent = text;
       });
       var state = row.insertCell();
