@@ -280,7 +280,7 @@ def _other(entry: AuditEntry, data: Data, context: Data, names: _Names) -> str:
         thing = apps.get_model(entry.object_type)._meta.verbose_name
     except (LookupError, ValueError):
         thing = _("a record")
-    return _("%(who)s changed %(thing)s.") % {**context, "thing": thing}
+    return _("%(who)s made a change: %(thing)s.") % {**context, "thing": thing}
 
 
 _RENDERERS: dict[str, Callable[..., str]] = {

@@ -169,4 +169,4 @@ def test_an_unknown_action_still_reads_without_its_code(net):
         entry = audit.log(action="person.password_set", obj=net.cashier, actor=net.coordinator)
     with translation.override("en"):
         [text] = sentences([entry])
-    assert text == f"{net.coordinator.get_full_name()} changed person."
+    assert text == f"{net.coordinator.get_full_name()} made a change: person."
