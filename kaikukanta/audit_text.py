@@ -19,7 +19,7 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from kaikukanta.audit import ACTION_LABELS
 from kaikukanta.models import AuditEntry
@@ -82,12 +82,21 @@ def sentence(entry: AuditEntry) -> str:
     return sentences([entry])[0]
 
 
+# Commands that act without a person, by the actor label they write.
+_COMMANDS = {
+    "seed_demo": gettext_lazy("The demo data"),
+    "manage.py broker_token": gettext_lazy("A maintainer, on the server"),
+}
+
+
 def who(entry: AuditEntry) -> str:
-    """The person who acted; else what acted (a broker's API token); else the
-    system itself (a data load or a command)."""
+    """The person who acted; else what acted (a broker's API token, a
+    command); else the system itself (a data load)."""
     if entry.actor_id is not None:
         return entry.actor.get_full_name()
-    return entry.actor_label or _("Kaikukanta")
+    if entry.actor_label:
+        return str(_COMMANDS.get(entry.actor_label, entry.actor_label))
+    return _("Kaikukanta")
 
 
 # ---------------------------------------------------------------------------

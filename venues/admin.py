@@ -252,7 +252,7 @@ class AuditChangeList(ChangeList):
 class AuditEntryAdmin(ScopedAdmin):
     """The audit trail, read-only: each entry as a sentence, in Helsinki time."""
 
-    list_display = ("at", "what_happened", "site", "area")
+    list_display = ("at", "what_happened", "place")
     list_filter = (AuditActionFilter, AuditPersonFilter)
     list_select_related = ("actor", "site", "area")
     date_hierarchy = "at"
@@ -266,6 +266,10 @@ class AuditEntryAdmin(ScopedAdmin):
     def what_happened(self, entry: AuditEntry) -> str:
         text = getattr(entry, "sentence", None)
         return text if text is not None else audit_text.sentence(entry)
+
+    @admin.display(description=_("where"))
+    def place(self, entry: AuditEntry) -> str:
+        return str(entry.site or entry.area or "–")
 
     def scoped_queryset(self, request, qs):
         return qs.filter(pk__in=access.audit_entries(request.user))
