@@ -155,6 +155,7 @@ def _context(
     chosen_children: int = 0,
     focus: str = "card",
     day_error: str = "",
+    with_recent: bool = True,
 ) -> dict[str, Any]:
     user = request.user
     today = timezone.localdate()
@@ -192,7 +193,11 @@ def _context(
 
     recent = [
         (use, not use.is_voided and access.may_void(user, use))
-        for use in desk.recorded_today(access.redemptions(user), site=site, user=user)
+        for use in (
+            desk.recorded_today(access.redemptions(user), site=site, user=user)
+            if with_recent
+            else []
+        )
     ]
     first_day, last_day = desk.day_range(today)
     return {
@@ -313,7 +318,8 @@ def desk_card(request: HttpRequest) -> JsonResponse:
         return JsonResponse({"error": " ".join(errors)}, status=400)
     day = form.cleaned_data.get("day") or timezone.localdate()
     state = card_state(form.cleaned_data.get("card") or "", day)
-    context = _checked_context(request, site, day, state)
+    # The cashier's own records are not among the parts a check changes.
+    context = _checked_context(request, site, day, state, with_recent=False)
     return JsonResponse(
         {
             "card": state.as_json(),

@@ -11,10 +11,10 @@ from playwright.sync_api import BrowserContext, Page, expect
 from tests.e2e.axe import axe_violations, describe
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.e2e.session import log_in
-from tests.factories import CardFactory, OfferingFactory
+from tests.factories import CardFactory, MembershipFactory, OfferingFactory
 from usage.models import Redemption
 from usage.services import record_redemption
-from venues.models import Offering
+from venues.models import Membership, Offering
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -328,6 +328,22 @@ def test_the_card_id_never_travels_in_a_url(net, show, card, desk_for, script):
     assert urls, "no request was seen"
     assert not [url for url in urls if card.card_id in url]
     assert card.card_id not in page.url
+
+
+def test_the_desk_and_its_offline_page_open_where_the_cashier_last_worked(
+    net, show, desk_for, live_server
+):
+    MembershipFactory(user=net.cashier, role=Membership.Role.CASHIER, site=net.venue_a2)
+    page = desk_for(net.cashier)
+    page.locator("#desk-site").select_option(str(net.venue_a2.pk))
+    page.locator("#desk-context button[type=submit]").click()
+    expect(page.locator("h1")).to_contain_text("Venue A2")
+
+    elsewhere = desk_for(net.cashier)  # another browser: another session
+
+    expect(elsewhere.locator("h1")).to_contain_text("Venue A2")
+    elsewhere.goto(f"{live_server.url}/desk/offline/")
+    expect(elsewhere.locator("#offline-site")).to_have_value(str(net.venue_a2.pk))
 
 
 # --- Small screens -----------------------------------------------------------------------

@@ -796,7 +796,7 @@ def test_a_full_or_excluded_offering_is_never_preselected(net):
 
 
 def test_when_every_offering_is_full_nothing_is_preselected_and_the_card_field_keeps_the_focus(
-    net, client_for
+    net, cashier
 ):
     full = OfferingFactory(site=net.venue_a, title="Sold out", cap=1)
     record_redemption(
@@ -807,7 +807,7 @@ def test_when_every_offering_is_full_nothing_is_preselected_and_the_card_field_k
     )
     card = CardFactory(issued_by=net.dist_a)
 
-    page = check(client_for("cashier"), card.card_id)
+    page = check(cashier, card.card_id)
 
     assert page.context["chosen_offering_id"] is None
     assert page.context["focus_id"] == "desk-card"
