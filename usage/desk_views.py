@@ -278,12 +278,11 @@ def _checked_context(
     alert = None
     if state and not state.usable:
         alert = Alert(_("This card cannot be used"), state.message, state.refusal_code or "")
-    context = _context(request, site, day, state=state, alert=alert, day_error=day_error, **extra)
-    if day_error:
-        context["focus_id"] = "desk-day"
-    elif context["show_form"]:
-        context["focus_id"] = "desk-record-button"
-    return context
+    # "record": the Record button when the card can be recorded, else the card field.
+    focus = "day" if day_error else "record"
+    return _context(
+        request, site, day, state=state, alert=alert, day_error=day_error, focus=focus, **extra
+    )
 
 
 @login_required

@@ -29,6 +29,9 @@ def open_desk(context: BrowserContext, live_server, user) -> Page:
     page.on("console", lambda m: "Content Security Policy" in m.text and errors.append(m.text))
     page.csp_errors = errors  # type: ignore[attr-defined]
     page.goto(f"{live_server.url}/desk/")
+    # A scan typed before the browser has applied autofocus would lose its first
+    # keys (without script nothing catches them): wait as a cashier would.
+    expect(page.locator("#desk-card")).to_be_focused()
     return page
 
 
