@@ -3,6 +3,8 @@
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import models
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 
@@ -60,7 +62,11 @@ class AuditEntry(models.Model):
         indexes = [models.Index(fields=["site", "-at"]), models.Index(fields=["area", "-at"])]
 
     def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_type}:{self.object_id}"
+        # The admin's page title: Helsinki time and the reader's words, as the lists.
+        from kaikukanta.audit import ACTION_LABELS
+
+        when = date_format(timezone.localtime(self.at), "SHORT_DATETIME_FORMAT") if self.at else ""
+        return f"{when} · {ACTION_LABELS.get(self.action, self._meta.verbose_name)}"
 
     def save(self, *args, **kwargs):
         if self.pk is not None:

@@ -304,6 +304,8 @@ USE_I18N = True
 USE_TZ = True
 LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 LANGUAGE_COOKIE_SAMESITE = "Lax"
+# Day.month.year and a 24-hour clock in every language (kaikukanta/formats).
+FORMAT_MODULE_PATH = ["kaikukanta.formats"]
 
 # --- Static files ----------------------------------------------------------------
 

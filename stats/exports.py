@@ -31,8 +31,9 @@ FORMULA_START = ("=", "+", "-", "@")
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_TYPE = "text/csv; charset=utf-8"
 PDF_TYPE = "application/pdf"
-DATE_FORMAT = "yyyy-mm-dd"
-DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
+# Day.month.year and a 24-hour clock, as Finland reads them (as on the pages).
+DATE_FORMAT = "d.m.yyyy"
+DATETIME_FORMAT = "d.m.yyyy hh:mm"
 
 
 def is_formula_like(value: Any) -> bool:
@@ -45,9 +46,10 @@ def is_formula_like(value: Any) -> bool:
 
 
 def _plain(ws, value: Any) -> Any:
-    """A value for a write-only row: as it is (openpyxl types numbers and dates
-    itself, on its fast path), except text that would be read as a formula,
-    and control characters in text (XML cannot hold them), each a space."""
+    """A value for a write-only row: as it is (openpyxl types numbers itself, on
+    its fast path), except text that would be read as a formula, control
+    characters in text (XML cannot hold them), each a space, and dates, which
+    get our day.month.year format (openpyxl styles a date cell anyway)."""
     if isinstance(value, str):
         value = printable(value)
         if value.startswith(FORMULA_START):
@@ -55,8 +57,8 @@ def _plain(ws, value: Any) -> Any:
             cell.data_type = "s"  # text, never a formula
             return cell
         return value
-    if isinstance(value, datetime.datetime) and timezone.is_aware(value):
-        return timezone.localtime(value).replace(tzinfo=None)  # Excel has no time zones
+    if isinstance(value, datetime.date):
+        return _cell(ws, value)
     return value
 
 
@@ -95,10 +97,16 @@ def _csv_value(value: Any) -> Any:
     if is_formula_like(value):
         return "'" + value
     if isinstance(value, datetime.datetime):
-        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+        value = timezone.localtime(value) if timezone.is_aware(value) else value
+        return f"{_csv_date(value)} {value:%H:%M}"
     if isinstance(value, datetime.date):
-        return value.isoformat()
+        return _csv_date(value)
     return value
+
+
+def _csv_date(day: datetime.date) -> str:
+    """6.9.2027: what a spreadsheet set to Finnish reads as a date."""
+    return f"{day.day}.{day.month}.{day.year}"
 
 
 # ---------------------------------------------------------------------------

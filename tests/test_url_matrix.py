@@ -230,19 +230,45 @@ ROUTES: dict[str, list[Case]] = {
             {"anonymous": LOGIN, "cashier": 200, "venue_contact": 200},
         ),
         Case(
-            lambda n: reverse("usage:desk") + f"?site={n.venue_a.pk}&card=NOSUCHCARD",
+            lambda n: reverse("usage:desk") + f"?site={n.venue_a.pk}&check=nosuchkey",
             {"anonymous": LOGIN, "cashier": 200, "venue_contact": 200},
         ),
         Case(lambda n: reverse("usage:desk") + f"?site={n.venue_b.pk}", {"anonymous": LOGIN}),
     ],
-    "usage:desk_card": [
+    "usage:desk_check": [
+        # The plain card check: kept in the session, then the desk page (302).
         Case(
-            lambda n: reverse("usage:desk_card") + f"?site={n.venue_a.pk}&card=NOSUCHCARD",
-            {"anonymous": LOGIN, "cashier": 200, "venue_contact": 200},
+            lambda n: reverse("usage:desk_check"),
+            {"anonymous": LOGIN, "cashier": REDIRECT, "venue_contact": REDIRECT},
+            method="post",
+            data=lambda n: _desk_form(n.venue_a),
         ),
         Case(
-            lambda n: reverse("usage:desk_card") + f"?site={n.venue_b.pk}&card=NOSUCHCARD",
+            lambda n: reverse("usage:desk_check"),
             {"anonymous": LOGIN},
+            method="post",
+            data=lambda n: _desk_form(n.venue_b),
+        ),
+        Case(lambda n: reverse("usage:desk_check"), {"anonymous": LOGIN}, default=405),
+    ],
+    "usage:desk_card": [
+        Case(
+            lambda n: reverse("usage:desk_card"),
+            {"anonymous": LOGIN, "cashier": 200, "venue_contact": 200},
+            method="post",
+            data=lambda n: _desk_form(n.venue_a),
+        ),
+        Case(
+            lambda n: reverse("usage:desk_card"),
+            {"anonymous": LOGIN},
+            method="post",
+            data=lambda n: _desk_form(n.venue_b),
+        ),
+        # A card ID never travels in a URL.
+        Case(
+            lambda n: reverse("usage:desk_card") + f"?site={n.venue_a.pk}&card=NOSUCHCARD",
+            {"anonymous": LOGIN},
+            default=405,
         ),
     ],
     "usage:desk_record": [

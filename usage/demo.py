@@ -61,6 +61,9 @@ PROGRAMME = [
 ]
 
 
+ALMOST_FULL_TITLE = "Iltapäivänäytös (lähes täynnä)"
+
+
 @dataclass
 class DemoCards:
     valid: list[str] = field(default_factory=list)
@@ -99,7 +102,7 @@ def seed_offerings(net: DemoNetwork, today: datetime.date) -> dict[str, Offering
             theatre,
             Kind.SHOW,
             Sector.CULTURE,
-            "Iltapäivänäytös (lähes täynnä)",
+            ALMOST_FULL_TITLE,
             today,
             start_time=datetime.time(15, 0),
             cap=3,
@@ -302,16 +305,47 @@ def seed_demo_usage(net: DemoNetwork) -> DemoCards:
     # Fill the almost-full show: one place left for trying "cap reached".
     cashier = net.users["kassa@kaikukanta.demo"]
     for number, card_id in enumerate(ids.valid[-2:]):
-        # The idempotency key makes a second run return the first result.
+        # The key (of this day's show) makes a second run the same day record nothing.
         services.record_redemption(
             card_id=card_id,
             site=special["almost_full"].site,
             offering=special["almost_full"],
             channel=Redemption.Channel.DESK,
             recorded_by=cashier,
-            idempotency_key=f"demo:full:{number}",
+            idempotency_key=f"demo:full:{today.isoformat()}:{number}",
         )
     return ids
+
+
+def cards_to_try(today: datetime.date, per_kind: int = 3) -> list[tuple[str, list[str]]]:
+    """Card IDs to try at the desk, read from the database as it stands today
+    (a demo set up weeks ago has other expiring cards than it had then): each
+    kind of card with a few of its IDs, none of them used today."""
+    soon = today + datetime.timedelta(days=14)
+    used_today = Redemption.objects.active().filter(used_on=today).values("card")
+    cards = Card.objects.exclude(pk__in=used_today).order_by("issued_by__name", "card_id")
+    valid = cards.filter(closed_on__isnull=True, valid_from__lte=today, valid_until__gte=today)
+    personal = valid.filter(kind=Card.Kind.PERSONAL, valid_until__gt=soon)
+    kinds = [
+        ("valid", personal.filter(children=0)),
+        ("valid, with children", personal.filter(children__gt=0)),
+        ("community card", valid.filter(kind=Card.Kind.COMMUNITY)),
+        ("expiring within two weeks", valid.filter(valid_until__lte=soon)),
+        ("expired", cards.filter(closed_on__isnull=True, valid_until__lt=today)),
+        ("closed", cards.filter(closed_on__lte=today)),
+    ]
+    return [
+        (label, list(queryset.values_list("card_id", flat=True)[:per_kind]))
+        for label, queryset in kinds
+    ]
+
+
+def almost_full_show(today: datetime.date) -> tuple[Offering, int] | None:
+    """Today's almost-full show at the theatre and the places it has left."""
+    show = Offering.objects.filter(title=ALMOST_FULL_TITLE, date=today).first()
+    if show is None or show.cap is None:
+        return None
+    return show, max(show.cap - services.tickets_used(show, today), 0)
 
 
 # The demo broker's token is fixed so that the curl examples of docs/api.md work

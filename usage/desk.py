@@ -8,16 +8,18 @@ for its JSON endpoint. Nothing here ever exposes a card's background data
 """
 
 import datetime
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from usage import queries
 from usage.card_ids import is_valid_card_id, normalise_card_id
 from usage.models import Card, Redemption
 from usage.services import RedemptionRefused
-from venues.models import Offering, Site
+from venues.models import Offering, Site, User
 
 # How many days ahead a cashier may record (advance sales for a later show).
 DAYS_AHEAD = 365
@@ -85,10 +87,12 @@ def card_state(raw_card_id: object, day: datetime.date) -> CardState:
 @dataclass(frozen=True)
 class DeskOffering:
     """An offering on the desk's day, with the Kaikukortti tickets counted
-    against its cap (for admission: on that day)."""
+    against its cap (for admission: on that day) and, once a card is checked,
+    the card's earlier use that rules it out (`already_recorded`)."""
 
     offering: Offering
     used: int
+    earlier_use: Redemption | None = None
 
     @property
     def cap(self) -> int | None:
@@ -109,6 +113,25 @@ class DeskOffering:
     @property
     def selectable(self) -> bool:
         return not self.offering.excluded
+
+    @property
+    def already_used(self) -> bool:
+        return self.earlier_use is not None
+
+    @property
+    def usable(self) -> bool:
+        """Whether the checked card can be recorded for it: not excluded, not
+        full, and not used by the card already (as `record_redemption` rules)."""
+        return self.selectable and not self.is_full and not self.already_used
+
+    @property
+    def state(self) -> str:
+        """For the checked card: excluded, used (already), full or usable."""
+        if not self.selectable:
+            return "excluded"
+        if self.already_used:
+            return "used"
+        return "full" if self.is_full else "usable"
 
     @property
     def is_course(self) -> bool:
@@ -136,14 +159,50 @@ def offerings_on(site: Site, day: datetime.date) -> list[DeskOffering]:
     return rows
 
 
+def earlier_uses(
+    redemptions: QuerySet[Redemption], *, card: Card, site: Site, day: datetime.date
+) -> list[Redemption]:
+    """The card's uses at `site` that rule out another use on `day`, in one
+    query for every offering of the day: its uses on that day (an offering, or
+    plain admission) and its places on courses, whatever their day. The same
+    rule as `record_redemption`'s `already_recorded`. `redemptions` comes from
+    `access.redemptions`."""
+    return list(
+        redemptions.active()
+        .filter(card=card, site=site)
+        .filter(Q(used_on=day) | Q(offering__kind=Offering.Kind.COURSE))
+        .select_related("offering")
+        .order_by("recorded_at")
+    )
+
+
+def for_card(
+    rows: list[DeskOffering], uses: list[Redemption], day: datetime.date
+) -> list[DeskOffering]:
+    """The day's offerings, each with the card's earlier use that rules it out."""
+    by_offering: dict[int, Redemption] = {}
+    for use in uses:
+        if use.offering_id is None:
+            continue
+        if use.offering.kind == Offering.Kind.COURSE or use.used_on == day:
+            by_offering.setdefault(use.offering_id, use)
+    return [replace(row, earlier_use=by_offering.get(row.offering.pk)) for row in rows]
+
+
+def plain_admission_use(uses: list[Redemption], day: datetime.date) -> Redemption | None:
+    """The card's plain admission at the site on `day`, if it has one already."""
+    return next((u for u in uses if u.offering_id is None and u.used_on == day), None)
+
+
 def next_offering(
     rows: list[DeskOffering], day: datetime.date, now: datetime.datetime | None = None
 ) -> DeskOffering | None:
     """The offering to preselect: the show starting next (today: the first that
     has not started yet), else the first admission or course, else the show
-    that started last. Excluded and full offerings are never preselected."""
+    that started last. Only offerings the card can use are preselected: never
+    an excluded or full one, nor one the checked card has used already."""
     now = timezone.localtime(now)
-    candidates = [row for row in rows if row.selectable and not row.is_full]
+    candidates = [row for row in rows if row.usable]
     if not candidates:
         return None
     if day != now.date():
@@ -156,6 +215,22 @@ def next_offering(
     if others:
         return others[0]
     return shows[-1]
+
+
+def remembered_site(user: User, sites: Sequence[Site]) -> Site | None:
+    """The site the desk opens on: the one the person last worked at, while it
+    is among `sites` (those where they may record, from `kaikukanta.access`,
+    in the order shown), else the first of them."""
+    remembered = next((site for site in sites if site.pk == user.last_desk_site_id), None)
+    return remembered or next(iter(sites), None)
+
+
+def remember_site(user: User, site: Site) -> None:
+    """Remember where the person works at the desk (on every device: the
+    desk and its offline page open there next time)."""
+    if user.last_desk_site_id != site.pk:
+        User.objects.filter(pk=user.pk).update(last_desk_site=site)
+        user.last_desk_site = site
 
 
 def start_of_today() -> datetime.datetime:

@@ -1,16 +1,19 @@
 """The cashier's desk: one keyboard-first screen to check a card, record its use
 and undo a mistake.
 
-Every step works as a plain form without JavaScript (check: GET, record and
-undo: POST, then a redirect to the confirmation); static/kaikukanta/desk.js
-only makes it faster, checking the card through `desk_card` (JSON) and
-updating the page in place. Access comes from `kaikukanta.access` (the sites
-where the user may record; 404 elsewhere) and every write goes through
-`usage.services`.
+Every step works as a plain form without JavaScript (check, record and undo
+are POST forms, each followed by a redirect to the page that shows the
+result); static/kaikukanta/desk.js only makes it faster, checking the card
+through `desk_card` (JSON) and updating the page in place. A card ID never
+travels in a URL, so that it stays out of access logs: the plain check keeps
+it in the session under a random key (`check`). Access comes from
+`kaikukanta.access` (the sites where the user may record; 404 elsewhere) and
+every write goes through `usage.services`.
 """
 
 import datetime
 import re
+import secrets
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -35,8 +38,9 @@ from usage.models import Redemption
 from usage.services import RedemptionRefused
 from venues.models import Site
 
-# The site a cashier acting at several sites last chose.
-SESSION_SITE = "desk_site"
+# The cards checked with the plain form, by the random key in the page's URL.
+SESSION_CHECKS = "desk_checks"
+KEPT_CHECKS = 10
 
 # Where the cashier acts next after each refusal.
 _FOCUS_BY_CODE = {
@@ -91,19 +95,33 @@ def _own_key(request: HttpRequest, key: str) -> str | None:
 
 
 def _desk_site(request: HttpRequest, requested: str | None, *, remember: bool) -> Site:
-    """The site to record at: the one asked for (remembered in the session),
-    else the one remembered, else the user's first. 404 outside the user's scope."""
+    """The site to record at: the one asked for (remembered for the person),
+    else the one they last worked at, else their first. 404 outside the
+    user's scope."""
     if requested:
         site = access.site_or_404(request.user, requested, Can.RECORD)
         if remember:
-            request.session[SESSION_SITE] = site.pk
+            desk.remember_site(request.user, site)
         return site
-    sites = access.sites(request.user, Can.RECORD).order_by("name")
-    remembered = request.session.get(SESSION_SITE)
-    site = (sites.filter(pk=remembered).first() if remembered else None) or sites.first()
+    sites = list(access.sites(request.user, Can.RECORD).order_by("name"))
+    site = desk.remembered_site(request.user, sites)
     if site is None:
         raise Http404
     return site
+
+
+def _keep_check(request: HttpRequest, card: str) -> str:
+    """Keep a card ID checked with the plain form in the session; the key
+    that finds it again goes in the desk's URL instead of the ID."""
+    checks = request.session.get(SESSION_CHECKS, {})
+    key = secrets.token_urlsafe(9)
+    checks[key] = card
+    request.session[SESSION_CHECKS] = dict(list(checks.items())[-KEPT_CHECKS:])
+    return key
+
+
+def _checked_card(request: HttpRequest, key: str | None) -> str:
+    return request.session.get(SESSION_CHECKS, {}).get(key, "") if key else ""
 
 
 def _desk_url(site: Site, day: datetime.date, **extra: Any) -> str:
@@ -137,47 +155,49 @@ def _context(
     chosen_children: int = 0,
     focus: str = "card",
     day_error: str = "",
+    with_recent: bool = True,
 ) -> dict[str, Any]:
     user = request.user
     today = timezone.localdate()
     rows = desk.offerings_on(site, day)
-    selectable = {str(row.offering.pk): row for row in rows if row.selectable}
-    chosen = selectable.get(str(chosen_offering)) if chosen_offering else None
+    card_valid = state is not None and state.usable
+    earlier: list[Redemption] = []
+    if card_valid:
+        # One query for every offering of the day: never one per offering.
+        earlier = desk.earlier_uses(access.redemptions(user), card=state.card, site=site, day=day)
+        rows = desk.for_card(rows, earlier, day)
+    plain_use = desk.plain_admission_use(earlier, day) if card_valid and not rows else None
+    usable = {str(row.offering.pk): row for row in rows if row.usable}
+    # The card can be recorded for something: an offering it can use, or plain
+    # admission where the site has nothing on offer and it has not had one.
+    can_record = card_valid and (bool(usable) if rows else plain_use is None)
+    chosen = usable.get(str(chosen_offering)) if chosen_offering else None
     chosen = chosen or desk.next_offering(rows, day)
-    show_form = state is not None and state.usable
-
-    earlier_uses: list[Redemption] = []
-    if show_form:
-        earlier_uses = list(
-            access.redemptions(user)
-            .active()
-            .filter(card=state.card, site=site, used_on=day)
-            .select_related("offering")
-        )
+    children_allowed = state.card.children_allowed if can_record else 0
+    # No children's field where only courses can be chosen (none on a course).
+    only_courses = bool(usable) and all(row.is_course for row in usable.values())
+    children_field = bool(children_allowed) and not only_courses
 
     # The element that gets the focus: where the cashier acts next.
     focus_id = "desk-card"
     if focus == "day":
         focus_id = "desk-day"
-    elif show_form:
-        children_field = bool(state.card.children_allowed)
-        if focus == "record" and chosen is None and selectable:
-            # Nothing preselected (every offering is full): the cashier picks one
-            # rather than an Enter recording nothing in particular.
-            focus_id = next(iter(selectable.values())).input_id
-        elif focus == "record" or (focus == "children" and not children_field):
+    elif can_record:
+        if focus == "record" or (focus == "children" and not children_field):
             focus_id = "desk-record-button"
         elif focus == "children":
             focus_id = "desk-children"
         elif focus == "offering":
-            target = chosen or next(iter(selectable.values()), None)
+            target = chosen or next(iter(usable.values()), None)
             focus_id = target.input_id if target else "desk-record-button"
-        if focus_id == "desk-record-button" and rows and not selectable:
-            focus_id = "desk-card"  # every offering is excluded: nothing to record
 
     recent = [
         (use, not use.is_voided and access.may_undo(user, use))
-        for use in desk.recorded_today(access.redemptions(user), site=site, user=user)
+        for use in (
+            desk.recorded_today(access.redemptions(user), site=site, user=user)
+            if with_recent
+            else []
+        )
     ]
     first_day, last_day = desk.day_range(today)
     return {
@@ -191,16 +211,24 @@ def _context(
         "day_error": day_error,
         "card_input": state.card_id if state else "",
         "state": state,
-        "show_form": show_form,
-        "earlier_uses": earlier_uses,
+        "card_valid": card_valid,
+        "show_form": can_record,
+        # The green "can be used" box: only for a card that can be recorded, and
+        # never beside a refusal.
+        "show_card_box": can_record and alert is None,
+        "blocked": card_valid and not can_record,
+        "earlier_uses": earlier,
+        "plain_use": plain_use,
         "alert": alert,
         "done": done,
         "done_may_undo": bool(done and not done.is_voided and access.may_undo(user, done)),
         "undone": undone,
         "offerings": rows,
-        "has_selectable": bool(selectable),
+        "chosen": chosen,
         "chosen_offering_id": chosen.offering.pk if chosen else None,
         "chosen_children": chosen_children,
+        "children_field": children_field,
+        "only_courses": only_courses and bool(children_allowed),
         "idempotency_key": _new_key(request),
         "recent": recent,
         "focus_id": focus_id,
@@ -217,7 +245,8 @@ def _page(request: HttpRequest, context: dict[str, Any], status: int = 200) -> H
 @never_cache
 def desk_page(request: HttpRequest) -> HttpResponse:
     """The cashier's home: the card field, the day's offerings with their caps,
-    and — once a card is checked (`?card=`) — its state and the record form."""
+    and — once a card is checked (`?check=`, the key of `desk_check`) — its
+    state for each offering and the record form."""
     form = DeskViewForm(request.GET)
     form.is_valid()
     site = _desk_site(request, request.GET.get("site"), remember=True)
@@ -227,48 +256,83 @@ def desk_page(request: HttpRequest) -> HttpResponse:
     undone = _visible_use(request, site, request.GET.get("undone"))
     if done and done.is_voided:
         done, undone = None, done
-    raw_card = (form.cleaned_data.get("card") or "").strip()
+    raw_card = _checked_card(request, request.GET.get("check"))
     state = card_state(raw_card, day) if raw_card else None
-    alert = None
-    if state and not state.usable:
-        alert = Alert(_("This card cannot be used"), state.message, state.refusal_code or "")
-    context = _context(
-        request,
-        site,
-        day,
-        state=state,
-        alert=alert,
-        done=done,
-        undone=undone,
-        focus="day" if day_error else ("record" if state and state.usable else "card"),
-        day_error=day_error,
+    context = _checked_context(
+        request, site, day, state, day_error=day_error, done=done, undone=undone
     )
     return _page(request, context)
 
 
+def _checked_context(
+    request: HttpRequest,
+    site: Site,
+    day: datetime.date,
+    state: CardState | None,
+    *,
+    day_error: str = "",
+    **extra: Any,
+) -> dict[str, Any]:
+    """The page after a card check: the refusal of a card that cannot be used,
+    else its state for each offering, with the focus where the cashier acts next."""
+    alert = None
+    if state and not state.usable:
+        alert = Alert(_("This card cannot be used"), state.message, state.refusal_code or "")
+    # "record": the Record button when the card can be recorded, else the card field.
+    focus = "day" if day_error else "record"
+    return _context(
+        request, site, day, state=state, alert=alert, day_error=day_error, focus=focus, **extra
+    )
+
+
 @login_required
-@require_GET
+@require_POST
+@never_cache
+def desk_check(request: HttpRequest) -> HttpResponse:
+    """The plain form's card check, and its choice of site and day (POST, so
+    that the card ID stays out of URLs and access logs): the ID is kept in the
+    session, and the desk page shows the card's state (POST, redirect, GET)."""
+    site = _desk_site(request, request.POST.get("site"), remember=False)
+    params = {"site": site.pk}
+    if request.POST.get("day"):
+        params["day"] = request.POST["day"][:20]
+    card = (request.POST.get("card") or "").strip()[:200]
+    if card:
+        params["check"] = _keep_check(request, card)
+    return redirect(f"{reverse('usage:desk')}?{urlencode(params)}")
+
+
+@login_required
+@require_POST
 @never_cache
 def desk_card(request: HttpRequest) -> JsonResponse:
-    """A card's state for the desk's script (GET ?card=&site=&day=): validity,
-    kind and the children allowed — never its background data — plus the
-    page's parts rendered for that state, so the page updates in place."""
-    form = DeskViewForm(request.GET)
-    site = _desk_site(request, request.GET.get("site"), remember=False)
+    """A card's state for the desk's script (POST card, site, day): validity,
+    kind and the children allowed — never its background data — and what it
+    can be used for, plus the page's parts rendered for that state, so the page
+    updates in place."""
+    form = DeskViewForm(request.POST)
+    site = _desk_site(request, request.POST.get("site"), remember=False)
     if not form.is_valid():
         errors = [str(e) for field in form.errors.values() for e in field]
         return JsonResponse({"error": " ".join(errors)}, status=400)
     day = form.cleaned_data.get("day") or timezone.localdate()
     state = card_state(form.cleaned_data.get("card") or "", day)
-    alert = None
-    if not state.usable:
-        alert = Alert(_("This card cannot be used"), state.message, state.refusal_code or "")
-    context = _context(
-        request, site, day, state=state, alert=alert, focus="record" if state.usable else "card"
-    )
+    # The cashier's own records are not among the parts a check changes.
+    context = _checked_context(request, site, day, state, with_recent=False)
     return JsonResponse(
         {
             "card": state.as_json(),
+            "can_record": context["show_form"],
+            "offerings": [
+                {
+                    "id": row.offering.pk,
+                    "state": row.state,
+                    "recorded_at": row.earlier_use.recorded_at.isoformat()
+                    if row.earlier_use
+                    else None,
+                }
+                for row in context["offerings"]
+            ],
             "focus": context["focus_id"],
             "html": {
                 name: render_to_string(template, context, request)
@@ -350,6 +414,7 @@ def desk_record(request: HttpRequest) -> HttpResponse:
             focus=_FOCUS_BY_CODE.get(refusal.code, "record"),
         )
         return _page(request, context)
+    desk.remember_site(request.user, site)
     return redirect(_desk_url(site, day, done=result.redemption.pk))
 
 

@@ -83,7 +83,7 @@ def _desk_card_field(**kwargs) -> CardIdField:
 
 
 class DeskViewForm(forms.Form):
-    """The desk page's query: the site, the date of use and the card to check."""
+    """The desk's site and date of use, and (posted, never in a URL) the card to check."""
 
     site = forms.IntegerField(required=False)
     day = DeskDayField(required=False)
@@ -248,12 +248,23 @@ class CardRegisterForm(PersonalBackgroundForm, CommunityBackgroundForm):
 
     field_order = ("card_id", "kind", *PersonalBackgroundForm.PERSONAL_FIELDS, "group_limit")
 
+    # Required for their kind of card only: marked required (each set is shown
+    # for its kind), and the other kind's "required" is dropped in clean().
+    REQUIRED_BY_KIND = {
+        Card.Kind.PERSONAL: ("birth_year", "postal_code", "children"),
+        Card.Kind.COMMUNITY: ("group_limit",),
+    }
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        for name in self.REQUIRED_BY_KIND[Card.Kind.PERSONAL]:
+            self.fields[name].error_messages["required"] = _(
+                "A personal card needs this background data."
+            )
+        self.fields["group_limit"].error_messages["required"] = _(
+            "A community card needs a group limit."
+        )
         self.fields["card_id"].widget.attrs["autofocus"] = True
-        # Which fields are required depends on the kind: checked in clean().
-        for name in ("birth_year", "postal_code", "children", "group_limit"):
-            self.fields[name].required = False
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True  # the page's <form> has its token
@@ -287,6 +298,8 @@ class CardRegisterForm(PersonalBackgroundForm, CommunityBackgroundForm):
     def clean(self) -> dict:
         data = super().clean()
         if data.get("kind") == Card.Kind.COMMUNITY:
+            for name in self.REQUIRED_BY_KIND[Card.Kind.PERSONAL]:
+                self._drop_required(name)
             for name in self.PERSONAL_FIELDS:
                 if data.get(name) not in (None, ""):
                     self.add_error(
@@ -299,20 +312,26 @@ class CardRegisterForm(PersonalBackgroundForm, CommunityBackgroundForm):
                             code="community_has_no_background",
                         ),
                     )
-            if data.get("group_limit") is None and "group_limit" not in self.errors:
-                self.add_error("group_limit", _("A community card needs a group limit."))
         elif data.get("kind") == Card.Kind.PERSONAL:
             # The group limit is sent along (it has a default) but not used.
             self._errors.pop("group_limit", None)
-            for name in ("birth_year", "postal_code", "children"):
-                if data.get(name) in (None, "") and name not in self.errors:
-                    self.add_error(
-                        name,
-                        ValidationError(
-                            _("A personal card needs this background data."), code="required"
-                        ),
-                    )
         return data
+
+    def full_clean(self) -> None:
+        super().full_clean()
+        # The focus goes where the distributor acts next: the first field to correct.
+        first_error = next((name for name in self.fields if name in self._errors), None)
+        if first_error:
+            for name, field in self.fields.items():
+                field.widget.attrs.pop("autofocus", None)
+                if name == first_error:
+                    field.widget.attrs["autofocus"] = True
+
+    def _drop_required(self, name: str) -> None:
+        """Forget that a field of the other kind of card was left empty."""
+        errors = self._errors.get(name)
+        if errors and all(error.code == "required" for error in errors.as_data()):
+            del self._errors[name]
 
     def background(self) -> dict:
         if self.cleaned_data["kind"] == Card.Kind.COMMUNITY:

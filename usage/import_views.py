@@ -381,12 +381,12 @@ def _notices(batch: ImportBatch) -> list[str]:
         elif code == "columns_ignored":
             texts.append(
                 _("These columns were not read: %(headers)s.")
-                % {"headers": ", ".join(f"“{h}”" for h in notice["headers"])}
+                % {"headers": ", ".join(imports.quoted(h) for h in notice["headers"])}
             )
         elif code == "sheets_ignored":
             texts.append(
                 _("These sheets were not read: %(sheets)s.")
-                % {"sheets": ", ".join(f"“{s}”" for s in notice["sheets"])}
+                % {"sheets": ", ".join(imports.quoted(s) for s in notice["sheets"])}
             )
         elif code == "merged_filled":
             texts.append(
@@ -414,7 +414,7 @@ def _read_from(batch: ImportBatch) -> list[tuple[str, str]]:
         return []
     names = {c.field: c.header for c in table_columns()}
     read = [
-        (names[f], f"“{batch.headers[i]}”")
+        (names[f], imports.quoted(batch.headers[i]))
         for f, i in mapping.columns.items()
         if f in names and i < len(batch.headers)
     ]

@@ -29,7 +29,7 @@ from django.conf import settings
 from django.db import DatabaseError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 from openpyxl.utils.datetime import from_excel
 
 from kaikukanta import audit, errors
@@ -772,6 +772,13 @@ def discard_batch(batch: ImportBatch) -> None:
 # ---------------------------------------------------------------------------
 # Words for the pages
 # ---------------------------------------------------------------------------
+
+
+def quoted(text: str) -> str:
+    """A header or a sheet name in the reader's quotation marks (“…” in
+    English, ”…” in Finnish and Swedish), as the translated sentences around
+    it have them."""
+    return pgettext("quotation marks around a name", "“%(text)s”") % {"text": text}
 
 
 def problem_message(problem: dict[str, Any]) -> str:

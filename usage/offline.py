@@ -30,6 +30,7 @@ from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.utils import timezone
 from django.utils.dateparse import parse_date
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
@@ -37,7 +38,7 @@ from django.views.decorators.http import require_GET, require_POST
 from kaikukanta import access, errors
 from kaikukanta.access import Can
 from kaikukanta.http import json_body
-from usage import services
+from usage import desk, services
 from usage.models import MAX_CHILDREN, Redemption
 from usage.services import Outcome, RedemptionRefused
 from venues.models import Offering, Site, User
@@ -85,12 +86,17 @@ def _site_offerings(site: Site, days: list[datetime.date]) -> list[dict[str, Any
             rows.append(
                 {
                     "id": offering.pk,
+                    # In the reader's date and time format (Offering.when).
                     "label": f"{offering.title} ({offering.when()})",
                     "course": offering.kind == Offering.Kind.COURSE,
                     "days": on_days,
                 }
             )
     return rows
+
+
+def _day_label(day: datetime.date) -> str:
+    return f"{date_format(day, 'D')} {date_format(day, 'SHORT_DATE_FORMAT')}"
 
 
 @login_required
@@ -108,6 +114,10 @@ def offline_page(request: HttpRequest) -> HttpResponse:
         "user": request.user.pk,
         "today": today.isoformat(),
         "days": [day.isoformat() for day in days],
+        # The days as the reader writes them ("ke 2.12.2026"), for the page's script.
+        "day_labels": {day.isoformat(): _day_label(day) for day in days},
+        # The site the person last worked at the desk: the page opens on it.
+        "site": desk.remembered_site(request.user, sites).pk,
         "sites": [
             {"id": site.pk, "name": site.name, "offerings": _site_offerings(site, days)}
             for site in sites

@@ -36,7 +36,8 @@ KEYS_SHEET = "Kaikukanta-keys"
 TABLE_ROWS = 1000
 PAPER_FORM_ROWS = 25
 MAX_PERIOD_DAYS = 366
-DEFAULT_PERIOD_DAYS = 28
+# The period offered by default: from today to four weeks ahead.
+DEFAULT_PERIOD = datetime.timedelta(weeks=4)
 # Text that a spreadsheet would read as a formula is written as text (DESIGN.md).
 _FORMULA_STARTS = ("=", "+", "-", "@")
 
@@ -104,7 +105,7 @@ def offerings_in_period(
 
 def default_period(today: datetime.date | None = None) -> tuple[datetime.date, datetime.date]:
     today = today or timezone.localdate()
-    return today, today + datetime.timedelta(days=DEFAULT_PERIOD_DAYS - 1)
+    return today, today + DEFAULT_PERIOD
 
 
 def _set_text(cell, value: str) -> None:

@@ -63,9 +63,9 @@ REFUSAL_MESSAGES: dict[str, Any] = {
         "More children than the register allows for this card. The register wins over "
         "the paper card: record at most the allowed number."
     ),
+    # Where the earlier use is known, ALREADY_RECORDED_MESSAGES says it in its kind's words.
     "already_recorded": _(
-        "This card already has a use here on this date (for a course: a place on it). "
-        "Nothing was recorded again."
+        "This use of the card is already in the register. Nothing was recorded again."
     ),
     "cap_reached": _(
         "The Kaikukortti places of this offering are used up. Offer another show or day."
@@ -86,6 +86,25 @@ REFUSAL_MESSAGES: dict[str, Any] = {
 TEMPORARY_REFUSALS = frozenset({"busy"})
 
 
+# "Already recorded" in the words of the earlier use's kind (None: plain admission).
+ALREADY_RECORDED_MESSAGES: dict[str | None, Any] = {
+    Offering.Kind.SHOW: _(
+        "This card has already been used for this show. Nothing was recorded again."
+    ),
+    Offering.Kind.ADMISSION: _(
+        "This card has already been used for this admission on this date. "
+        "Nothing was recorded again."
+    ),
+    Offering.Kind.COURSE: _(
+        "This card already has a place on this course. Nothing was recorded again."
+    ),
+    None: _(
+        "This card has already been used for admission at this site on this date. "
+        "Nothing was recorded again."
+    ),
+}
+
+
 class RedemptionRefused(Exception):
     """A use of a card that the rules refuse. Nothing was recorded."""
 
@@ -98,6 +117,9 @@ class RedemptionRefused(Exception):
 
     @property
     def message(self) -> str:
+        if self.code == "already_recorded" and self.redemption is not None:
+            offering = self.redemption.offering
+            return str(ALREADY_RECORDED_MESSAGES[offering.kind if offering else None])
         text = str(REFUSAL_MESSAGES[self.code])
         if self.code == "cap_reached" and self.remaining:
             text += " " + ngettext(

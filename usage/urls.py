@@ -6,6 +6,7 @@ from usage.import_urls import urlpatterns as import_urlpatterns
 app_name = "usage"
 urlpatterns = [
     path("desk/", desk_views.desk_page, name="desk"),
+    path("desk/check/", desk_views.desk_check, name="desk_check"),
     path("desk/card/", desk_views.desk_card, name="desk_card"),
     path("desk/record/", desk_views.desk_record, name="desk_record"),
     path("desk/uses/<int:pk>/undo/", desk_views.desk_undo, name="desk_undo"),

@@ -3,14 +3,16 @@ their area's organisations, sites, people and memberships."""
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.views.main import ChangeList
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from kaikukanta import access
+from kaikukanta import access, audit_text
 from kaikukanta.admin_site import AuditedAdmin, ScopedAdmin, admin_site
+from kaikukanta.audit import ACTION_LABELS
 from kaikukanta.models import AuditEntry
 from venues import second_factor, services
 from venues.models import Area, Checklist, Membership, Municipality, Organisation, Site, User
@@ -324,12 +326,64 @@ def _no_password_page(request: HttpRequest, id: str):
     raise Http404
 
 
+class AuditActionFilter(admin.SimpleListFilter):
+    title = _("what")
+    parameter_name = "action"
+
+    def lookups(self, request, model_admin):
+        return list(ACTION_LABELS.items())
+
+    def queryset(self, request, queryset):
+        return queryset.filter(action=self.value()) if self.value() else queryset
+
+
+class AuditPersonFilter(admin.SimpleListFilter):
+    """Who acted: among the people in the entries the user may see."""
+
+    title = _("who")
+    parameter_name = "actor"
+
+    def lookups(self, request, model_admin):
+        people = User.objects.filter(
+            pk__in=model_admin.get_queryset(request).exclude(actor=None).values("actor")
+        ).order_by("full_name", "email")
+        return [(str(person.pk), person.get_full_name()) for person in people]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(actor_id=self.value()) if self.value() else queryset
+
+
+class AuditChangeList(ChangeList):
+    def get_results(self, request):
+        # Every entry of the page told in one go: a few queries for the names, not one per row.
+        super().get_results(request)
+        listed = list(self.result_list)
+        for entry, text in zip(listed, audit_text.sentences(listed), strict=True):
+            entry.sentence = text
+
+
 @admin.register(AuditEntry, site=admin_site)
 class AuditEntryAdmin(ScopedAdmin):
-    list_display = ("at", "action", "who", "site", "area", "object_type", "object_id")
-    list_filter = ("action",)
+    """The audit trail, read-only: each entry as a sentence, in Helsinki time."""
+
+    list_display = ("at", "what_happened", "place")
+    list_filter = (AuditActionFilter, AuditPersonFilter)
     list_select_related = ("actor", "site", "area")
     date_hierarchy = "at"
+    fields = ("at", "what_happened", "site", "area")
+    readonly_fields = ("at", "what_happened", "site", "area")
+
+    def get_changelist(self, request, **kwargs):
+        return AuditChangeList
+
+    @admin.display(description=_("what happened"))
+    def what_happened(self, entry: AuditEntry) -> str:
+        text = getattr(entry, "sentence", None)
+        return text if text is not None else audit_text.sentence(entry)
+
+    @admin.display(description=_("where"))
+    def place(self, entry: AuditEntry) -> str:
+        return str(entry.site or entry.area or "–")
 
     def scoped_queryset(self, request, qs):
         return qs.filter(pk__in=access.audit_entries(request.user))

@@ -1,11 +1,12 @@
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.validators import MinValueValidator
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from kaikukanta.audit import ACTION_LABELS
 from kaikukanta.text import no_control_characters
-from venues.models import Checklist, Membership, Offering, Site
+from venues.models import Checklist, Membership, Offering, Site, User
 
 
 class LoginForm(AuthenticationForm):
@@ -178,8 +179,16 @@ class OfferingForm(forms.ModelForm):
 
 
 class AuditFilterForm(forms.Form):
-    action = forms.ChoiceField(label=_("What"), required=False)
+    """The audit trail's filters: what happened, and who did it (among the
+    people who acted in the entries the reader may see)."""
 
-    def __init__(self, *args, **kwargs):
+    action = forms.ChoiceField(label=_("What"), required=False)
+    person = forms.ModelChoiceField(
+        label=_("Who"), required=False, queryset=User.objects.none(), empty_label=_("everyone")
+    )
+
+    def __init__(self, *args, people: QuerySet[User], **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["action"].choices = [("", _("all changes")), *ACTION_LABELS.items()]
+        self.fields["person"].queryset = people
+        self.fields["person"].label_from_instance = lambda person: person.get_full_name()

@@ -71,6 +71,18 @@ class User(AbstractBaseUser, PermissionsMixin):
         help_text=_("Only for the technical maintainers; roles come from memberships."),
     )
     date_joined = models.DateTimeField(_("joined"), default=timezone.now)
+    # Where the person last worked at the desk: the desk and its offline page
+    # open there, on every device (usage.desk_views). Not a role: access still
+    # comes from memberships, and a site no longer in scope is ignored.
+    last_desk_site = models.ForeignKey(
+        "Site",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("last site at the desk"),
+    )
 
     objects = UserManager()
 

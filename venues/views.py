@@ -107,6 +107,9 @@ def site_page(request: HttpRequest, pk: int) -> HttpResponse:
         "checklist": checklist,
         "staff": site_staff([site.pk])[site.pk] if site.is_venue else None,
         "coordinators": _coordinators(site.area),
+        # The area's page serves its coordinators (404 for anyone else): no link otherwise.
+        "may_see_area": site.area is not None
+        and access.coordinated_areas(request.user).filter(pk=site.area.pk).exists(),
         "may_edit": access.sites(request.user, Can.MANAGE_VENUE).filter(pk=site.pk).exists(),
         "may_distribute": access.sites(request.user, Can.DISTRIBUTE).filter(pk=site.pk).exists(),
         "may_manage_people": may_manage_people,

@@ -1,6 +1,9 @@
-// The cashier's desk, made faster. The page works without this file: the card
-// check is a GET form, recording and undoing are POST forms. With it:
+// The cashier's desk, made faster. The page works without this file: checking
+// a card, recording and undoing are POST forms (a card ID never goes in a URL).
+// With it:
 // - a card is checked in place (JSON from usage:desk_card), no page load;
+// - choosing another offering updates the chosen offering in the card's state
+//   and the children's field (none on a course);
 // - recording and undoing update the page's parts in place, so the live
 //   regions announce the confirmation or the refusal;
 // - a new scan always lands in the card field, wherever the focus is, so that
@@ -13,7 +16,7 @@
   "use strict";
 
   var desk = document.getElementById("desk");
-  if (!desk || !window.fetch || !window.DOMParser || !window.URLSearchParams) { return; }
+  if (!desk || !window.fetch || !window.DOMParser || !window.FormData) { return; }
 
   var PARTS = ["alert", "status", "record", "recent"];
   var cardForm = document.getElementById("desk-card-form");
@@ -41,7 +44,7 @@
         var part = desk.querySelector('[data-desk-part="' + name + '"]');
         if (part && typeof html[name] === "string") { part.innerHTML = html[name]; }
       });
-      limitChildren();
+      showChosen();
       focusOn(focusId);
     }, 50);
   }
@@ -81,8 +84,9 @@
   cardForm.addEventListener("submit", function (event) {
     event.preventDefault();
     var check = ++checks;
-    var query = new URLSearchParams(new FormData(cardForm)).toString();
-    fetchRegister(desk.dataset.cardUrl + "?" + query, {
+    fetchRegister(desk.dataset.cardUrl, {
+      method: "POST",
+      body: new FormData(cardForm), // with the form's CSRF token
       credentials: "same-origin",
       headers: { Accept: "application/json" }
     }).then(function (response) {
@@ -95,7 +99,7 @@
       applyParts(answer.html, answer.focus);
     }).catch(function (failure) {
       if (offerOffline(failure)) { return; }
-      cardForm.submit(); // the plain GET form; it does not come back here
+      cardForm.submit(); // the plain form; it does not come back here
     });
   });
 
@@ -146,21 +150,27 @@
     });
   });
 
-  // --- Children: none on a course ----------------------------------------------
+  // --- The chosen offering; children: none on a course ---------------------------
 
-  function limitChildren() {
+  function showChosen() {
+    var chosen = desk.querySelector('input[name="offering"]:checked');
+    var title = byId("desk-chosen-title");
+    if (chosen && title) { title.textContent = chosen.dataset.title; }
     var children = byId("desk-children");
     if (!children) { return; }
-    var chosen = desk.querySelector('input[name="offering"]:checked');
-    var course = chosen && chosen.dataset.course === "true";
+    var course = Boolean(chosen && chosen.dataset.course === "true");
     children.max = course ? "0" : children.dataset.allowed;
     if (course) { children.value = "0"; }
+    children.disabled = course; // not sent: the server reads no children
+    desk.querySelectorAll("[data-desk-children-help]").forEach(function (help) {
+      help.hidden = (help.dataset.deskChildrenHelp === "course") !== course;
+    });
   }
 
   desk.addEventListener("change", function (event) {
-    if (event.target.name === "offering") { limitChildren(); }
+    if (event.target.name === "offering") { showChosen(); }
   });
-  limitChildren();
+  showChosen();
 
   // --- A scan always goes to the card field --------------------------------------
 

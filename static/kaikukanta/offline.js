@@ -101,13 +101,18 @@
 
   function fillSites() {
     data.sites.forEach(function (site) { option(siteSelect, site.id, site.name); });
+    if (data.site) { siteSelect.value = data.site; } // where the person last worked
+  }
+
+  // A day as the reader writes it: the server's label, else day.month.year.
+  function dayText(day) {
+    var parts = String(day).split("-");
+    return (data.day_labels && data.day_labels[day]) ||
+      (parts.length === 3 ? Number(parts[2]) + "." + Number(parts[1]) + "." + parts[0] : day);
   }
 
   function fillDays() {
-    data.days.forEach(function (day) {
-      var date = new Date(day + "T12:00:00");
-      option(daySelect, day, date.toLocaleDateString(document.documentElement.lang, { weekday: "short", day: "numeric", month: "numeric" }));
-    });
+    data.days.forEach(function (day) { option(daySelect, day, dayText(day)); });
     daySelect.value = data.today;
   }
 
@@ -134,12 +139,6 @@
     var site = data.sites.filter(function (s) { return s.id === entry.site; })[0];
     var offering = site && site.offerings.filter(function (o) { return o.id === entry.offering; })[0];
     return offering ? offering.label : msg.msgNoOffering;
-  }
-
-  function day(iso) {
-    var date = new Date(iso + "T12:00:00");
-    if (isNaN(date)) { return iso; }
-    return date.toLocaleDateString(document.documentElement.lang, { day: "numeric", month: "numeric", year: "numeric" });
   }
 
   // One element in the cell, so that on a narrow screen the column's name
@@ -179,7 +178,7 @@
     queueBody.textContent = "";
     load().forEach(function (entry) {
       var row = queueBody.insertRow();
-      [entry.card, day(entry.date), label(entry), String(entry.children)].forEach(function (text) {
+      [entry.card, dayText(entry.date), label(entry), String(entry.children)].forEach(function (text) {
         row.insertCell().textContent = text;
       });
       stateCell(row.insertCell(), entry);

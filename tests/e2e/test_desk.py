@@ -11,9 +11,10 @@ from playwright.sync_api import BrowserContext, Page, expect
 from tests.e2e.axe import axe_violations, describe
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.e2e.session import log_in
-from tests.factories import CardFactory, OfferingFactory
+from tests.factories import CardFactory, MembershipFactory, OfferingFactory
 from usage.models import Redemption
-from venues.models import Offering
+from usage.services import record_redemption
+from venues.models import Membership, Offering
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -28,6 +29,9 @@ def open_desk(context: BrowserContext, live_server, user) -> Page:
     page.on("console", lambda m: "Content Security Policy" in m.text and errors.append(m.text))
     page.csp_errors = errors  # type: ignore[attr-defined]
     page.goto(f"{live_server.url}/desk/")
+    # A scan typed before the browser has applied autofocus would lose its first
+    # keys (without script nothing catches them): wait as a cashier would.
+    expect(page.locator("#desk-card")).to_be_focused()
     return page
 
 
@@ -192,19 +196,217 @@ def test_axe_finds_no_wcag_21_aa_violation_in_the_desks_states(
     expect(page.locator("#desk-status")).to_contain_text("can be used")
     _axe(page, "card shown")
 
+    # Meanwhile, at the next desk, a colleague records the same card for the show.
+    other = page.context.new_page()
+    other.goto(f"{live_server.url}/desk/")
+    scan(other, card.card_id)
+    expect(other.locator("#desk-record-button")).to_be_focused()
+    other.keyboard.press("Enter")
+    expect(other.locator("#desk-status")).to_contain_text("Recorded")
+    _axe(other, "confirmation")
+
+    page.bring_to_front()
+    page.locator("#desk-record-button").focus()
     page.keyboard.press("Enter")
-    expect(page.locator("#desk-status")).to_contain_text("Recorded")
-    _axe(page, "confirmation")
+    expect(page.locator("#desk-alert")).to_contain_text("already been used for this show")
+    expect(page.locator("#desk-card-state")).to_have_count(0)  # no green box beside it
+    # ...and says, offering by offering, why nothing is left to record for the card.
+    expect(page.locator("#desk-status")).to_contain_text("cannot be used for any")
+    _axe(page, "refusal of a record, nothing left to record")
+    assert "/desk/record/" not in page.url  # a reload shows the desk, not a 405
 
     scan(page, "NOSUCHCARD")
     expect(page.locator("#desk-alert")).to_contain_text("No card with this ID is registered")
     _axe(page, "refusal")
 
-    page.goto(f"{live_server.url}/desk/?card={card.card_id}")  # a second scan, without script
+
+# --- What a checked card can be used for ----------------------------------------------
+
+
+def _use(card, offering):
+    return record_redemption(
+        card_id=card.card_id, site=offering.site, offering=offering, channel="desk"
+    ).redemption
+
+
+@pytest.fixture
+def three_shows(transactional_db, net, card):
+    """A show the card has used, a full one, and one it can use (the latest)."""
+    used = OfferingFactory(site=net.venue_a, title="Used show", start_time=datetime.time(0, 1))
+    full = OfferingFactory(
+        site=net.venue_a, title="Full show", cap=1, start_time=datetime.time(0, 2)
+    )
+    usable = OfferingFactory(site=net.venue_a, title="Open show", start_time=datetime.time(0, 3))
+    _use(card, used)
+    _use(CardFactory(issued_by=net.dist_a), full)
+    return used, full, usable
+
+
+@pytest.mark.parametrize("script", [True, False], ids=["script", "no-script"])
+def test_a_used_or_full_offering_is_disabled_and_the_usable_one_is_chosen(
+    net, card, three_shows, desk_for, script
+):
+    used, full, usable = three_shows
+    page = desk_for(net.cashier, java_script_enabled=script)
+
+    scan(page, card.card_id)
+
+    expect(page.locator("#desk-status")).to_contain_text(f"Card {card.card_id} can be used")
+    expect(page.locator(f"#desk-offering-{used.pk}")).to_be_disabled()
+    expect(page.locator(f"#desk-offering-{full.pk}")).to_be_disabled()
+    expect(page.locator(f"#desk-offering-{usable.pk}")).to_be_checked()
+    record_part = page.locator("#desk-record")
+    expect(record_part).to_contain_text("Already used by this card: recorded at")
+    expect(record_part).to_contain_text("1 / 1 used · full")
+    expect(page.locator("#desk-chosen-title")).to_contain_text("Open show")
+    expect(page.locator("#desk-record-button")).to_be_focused()
+
+
+@pytest.mark.parametrize("script", [True, False], ids=["script", "no-script"])
+def test_with_nothing_usable_there_is_no_green_box_and_the_card_field_keeps_the_focus(
+    net, card, three_shows, desk_for, script
+):
+    _used, _full, usable = three_shows
+    _use(card, usable)
+    page = desk_for(net.cashier, java_script_enabled=script)
+
+    scan(page, card.card_id)
+
+    status = page.locator("#desk-status")
+    expect(status).to_contain_text(f"Card {card.card_id} cannot be used for any")
+    expect(status).to_contain_text("Full show")
+    expect(status).to_contain_text("full, 1 / 1 used")
+    expect(page.locator("#desk-card-state")).to_have_count(0)
+    expect(page.locator("#desk-record-form")).to_have_count(0)
+    expect(page.locator("#desk-card")).to_be_focused()
+
+
+def test_choosing_another_offering_updates_the_chosen_offering_and_the_childrens_field(
+    net, show, card, desk_for
+):
+    course = OfferingFactory(
+        site=net.venue_a,
+        kind=Offering.Kind.COURSE,
+        title="Watercolours",
+        start_time=None,
+        end_date=timezone.localdate() + datetime.timedelta(days=30),
+    )
+    page = desk_for(net.cashier)
+    scan(page, card.card_id)
+    chosen = page.locator("#desk-chosen-title")
+    children = page.locator("#desk-children")
+    range_help = page.locator('[data-desk-children-help="any"]')
+    course_help = page.locator('[data-desk-children-help="course"]')
+    expect(chosen).to_have_text(f"Evening concert {show.start_time:%H:%M}")
+    expect(children).to_be_enabled()
+    expect(range_help).to_have_text("From 0 to 2.")
+    expect(course_help).to_be_hidden()
+
+    page.locator(f"#desk-offering-{show.pk}").focus()
+    page.keyboard.press("ArrowDown")
+
+    expect(page.locator(f"#desk-offering-{course.pk}")).to_be_checked()
+    expect(chosen).to_have_text("Watercolours")
+    expect(children).to_be_disabled()
+    expect(course_help).to_have_text("No children's tickets on a course.")
+    expect(course_help).to_be_visible()
+    expect(range_help).to_be_hidden()
+
+    page.keyboard.press("ArrowUp")
+    expect(chosen).to_have_text(f"Evening concert {show.start_time:%H:%M}")
+    expect(children).to_be_enabled()
+
+
+@pytest.mark.parametrize("script", [True, False], ids=["script", "no-script"])
+def test_the_card_id_never_travels_in_a_url(net, show, card, desk_for, script):
+    page = desk_for(net.cashier, java_script_enabled=script)
+    urls: list[str] = []
+    page.on("request", lambda request: urls.append(request.url))
+
+    scan(page, card.card_id)
+    expect(page.locator("#desk-status")).to_contain_text(f"Card {card.card_id} can be used")
     page.keyboard.press("Enter")
-    expect(page.locator("#desk-alert")).to_contain_text("already has a use")
-    _axe(page, "refusal of a record")
-    assert "/desk/record/" not in page.url  # a reload shows the desk, not a 405
+    expect(page.locator("#desk-status")).to_contain_text("Recorded")
+
+    assert urls, "no request was seen"
+    assert not [url for url in urls if card.card_id in url]
+    assert card.card_id not in page.url
+
+
+def test_the_desk_and_its_offline_page_open_where_the_cashier_last_worked(
+    net, show, desk_for, live_server
+):
+    MembershipFactory(user=net.cashier, role=Membership.Role.CASHIER, site=net.venue_a2)
+    page = desk_for(net.cashier)
+    page.locator("#desk-site").select_option(str(net.venue_a2.pk))
+    page.locator("#desk-context button[type=submit]").click()
+    expect(page.locator("h1")).to_contain_text("Venue A2")
+
+    elsewhere = desk_for(net.cashier)  # another browser: another session
+
+    expect(elsewhere.locator("h1")).to_contain_text("Venue A2")
+    elsewhere.goto(f"{live_server.url}/desk/offline/")
+    expect(elsewhere.locator("#offline-site")).to_have_value(str(net.venue_a2.pk))
+
+
+# --- Small screens -----------------------------------------------------------------------
+
+SCROLLS_SIDEWAYS = "() => document.documentElement.scrollWidth > window.innerWidth"
+# What sticks out of the screen, for the assertion's message.
+STICKING_OUT = """() => [...document.querySelectorAll("body *")]
+    .filter((e) => { const r = e.getBoundingClientRect();
+                     return r.width && (r.right > innerWidth + 0.5 || r.left < -0.5); })
+    .filter((e) => !e.closest(".table-responsive"))
+    .map((e) => e.tagName + "." + e.className).slice(0, 8)"""
+
+
+@pytest.mark.parametrize("width", [375, 320])
+@pytest.mark.parametrize("text_size", ["normal", "larger"])
+def test_no_desk_state_scrolls_sideways_on_a_small_screen(
+    net, card, three_shows, desk_for, live_server, width, text_size
+):
+    long_title = OfferingFactory(
+        site=net.venue_a,
+        title="A very long title of a show: Kesäyön unelma, the whole play in one evening",
+        cap=120,
+        start_time=datetime.time(23, 58),
+    )
+    for _ in range(2):  # the cashier's own records today, with their undo buttons
+        record_redemption(
+            card_id=CardFactory(issued_by=net.dist_a).card_id,
+            site=net.venue_a,
+            offering=three_shows[2],
+            channel="desk",
+            recorded_by=net.cashier,
+        )
+    used_up = CardFactory(issued_by=net.dist_a)
+    for offering in (*three_shows, long_title):
+        if offering.cap != 1:
+            _use(used_up, offering)
+    page = desk_for(net.cashier, viewport={"width": width, "height": 800})
+    page.context.add_cookies([{"name": "text_size", "value": text_size, "url": live_server.url}])
+    page.reload()
+
+    def no_sideways_scroll(state: str) -> None:
+        assert not page.evaluate(SCROLLS_SIDEWAYS), (
+            f"{state} scrolls sideways at {width} px: {page.evaluate(STICKING_OUT)}"
+        )
+
+    no_sideways_scroll("the empty desk")
+    scan(page, card.card_id)
+    expect(page.locator("#desk-status")).to_contain_text("can be used")
+    no_sideways_scroll("a card shown")
+    page.keyboard.press("Enter")
+    expect(page.locator("#desk-status")).to_contain_text("Recorded")
+    no_sideways_scroll("the confirmation")
+    scan(page, used_up.card_id)
+    expect(page.locator("#desk-status")).to_contain_text("cannot be used for any")
+    no_sideways_scroll("nothing left to record")
+    scan(page, "NOSUCHCARD")
+    expect(page.locator("#desk-alert")).to_contain_text("No card with this ID")
+    no_sideways_scroll("a refusal")
+    label = page.locator("#text-size-label").bounding_box()
+    assert label is not None and label["x"] >= 0, "the text-size label is cut off at the left"
 
 
 def test_the_desk_works_without_javascript(net, show, card, desk_for):

@@ -176,3 +176,16 @@ def test_the_page_the_json_and_the_csv_agree(client, usage):
 def test_an_unknown_year_shows_the_latest(client, usage, year):
     data = json.loads(client.get(reverse("stats:public_json") + f"?year={year}").content)
     assert data["year"] == data["years"][0]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("persona", ["anonymous", "cashier", "coordinator"])
+def test_every_page_footer_and_the_login_page_link_the_public_figures(client_for, persona):
+    public_url = reverse("stats:public")
+    page = reverse("login") if persona == "anonymous" else reverse("no_access")
+    content = client_for(persona).get(page).content.decode()
+    footer = content[content.index('<footer class="site-footer') :]
+    assert f'href="{public_url}"' in footer
+    if persona == "anonymous":
+        main = content[content.index("<main") : content.index("</main>")]
+        assert f'href="{public_url}"' in main

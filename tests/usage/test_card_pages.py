@@ -124,6 +124,59 @@ def test_a_personal_card_needs_its_background_data(net, distributor, field):
     assert form_errors(response, field)
 
 
+def _field_html(content: str, name: str) -> str:
+    start = content.index(f'id="div_id_{name}"')
+    return content[start : content.index("</div>", content.index(f'name="{name}"', start))]
+
+
+def test_the_register_form_marks_every_field_its_kind_of_card_requires(net, distributor):
+    content = distributor.get(register_url(net)).content.decode()
+    assert "Fields marked with * are required." in content
+    for name in ("card_id", "birth_year", "postal_code", "children", "group_limit"):
+        assert 'class="asteriskField">*' in _field_html(content, name), name
+    for name in ("gender", "life_situation"):
+        assert "asteriskField" not in _field_html(content, name), name
+    assert 'class="col-lg-8 card-register-form" novalidate' in content
+
+
+def test_each_error_is_shown_next_to_its_field_with_the_focus_on_the_first(net, distributor):
+    response = distributor.post(
+        register_url(net), personal(card_id="KK-1001", birth_year="", postal_code="123")
+    )
+
+    content = response.content.decode()
+    birth_year = _field_html(content, "birth_year")
+    postal_code = _field_html(content, "postal_code")
+    assert "A personal card needs this background data." in birth_year
+    assert "A postal code has exactly five digits." in postal_code
+    assert 'aria-describedby="id_birth_year_helptext id_birth_year_error"' in birth_year
+    assert "autofocus" in birth_year and "autofocus" not in _field_html(content, "card_id")
+    assert "alert-danger" not in content[: content.index('id="div_id_card_id"')]
+
+
+def test_a_community_card_needs_no_personal_fields_and_a_group_limit(net, distributor):
+    response = distributor.post(
+        register_url(net), {"card_id": "YHT-1", "kind": "community", "group_limit": ""}
+    )
+    assert response.context["form"].errors == {
+        "group_limit": ["A community card needs a group limit."]
+    }
+
+
+def test_after_a_renewal_renew_is_no_longer_the_primary_action(net, distributor):
+    card = CardFactory(issued_by=net.dist_a, issued_on=TODAY() - datetime.timedelta(days=350))
+    url = reverse("usage:card", args=[net.dist_a.pk, card.pk])
+    renew = reverse("usage:card_renew", args=[net.dist_a.pk, card.pk])
+
+    def renew_button() -> str:
+        content = distributor.get(url).content.decode()
+        return content[content.rindex("<a", 0, content.index(f'href="{renew}"')) :][:200]
+
+    assert "btn-primary" in renew_button()  # expires within a month: renewing comes first
+    distributor.post(renew)
+    assert "btn-primary" not in renew_button() and "btn-outline-primary" in renew_button()
+
+
 def test_a_duplicate_card_id_gets_a_clear_error(net, distributor):
     CardFactory(card_id="KK1001", issued_by=net.dist_b)  # another area's card
 

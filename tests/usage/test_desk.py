@@ -22,6 +22,7 @@ from venues.models import Membership, Offering
 
 TODAY = timezone.localdate
 DESK = reverse("usage:desk")
+CHECK = reverse("usage:desk_check")
 CARD = reverse("usage:desk_card")
 RECORD = reverse("usage:desk_record")
 
@@ -74,6 +75,11 @@ def record(client, net, card, offering=None, *, children=0, key=None, day=None, 
     if offering is not None:
         data["offering"] = offering.pk
     return client.post(RECORD, data)
+
+
+def check(client, card_id: str, **params):
+    """A card checked with the plain form: posted, then the desk page it leads to."""
+    return client.post(CHECK, {"card": card_id, **params}, follow=True)
 
 
 def text(response) -> str:
@@ -139,7 +145,7 @@ def test_the_empty_desk_has_the_card_field_focused_and_lists_todays_offerings(ne
 def test_checking_a_card_shows_its_state_and_the_record_form_with_the_record_button_focused(
     net, cashier, show, card
 ):
-    response = cashier.get(DESK, {"card": f" *{card.card_id.lower()}* "})
+    response = check(cashier, f" *{card.card_id.lower()}* ")
 
     status = part(response, "status")
     assert f"Card {card.card_id} can be used" in status
@@ -160,7 +166,7 @@ def test_a_community_card_shows_its_group_limit(net, cashier, show):
         postal_code="",
         group_limit=8,
     )
-    status = part(cashier.get(DESK, {"card": community.card_id}), "status")
+    status = part(check(cashier, community.card_id), "status")
     assert "Community card" in status
     assert "the employee and at most 8 clients under 16" in status
 
@@ -188,7 +194,7 @@ def _assert_nothing_personal(content: str) -> None:
 
 def test_the_page_shows_nothing_personal_about_the_card(net, cashier, show):
     personal = _personal_card(net)
-    checked = cashier.get(DESK, {"card": personal.card_id})
+    checked = check(cashier, personal.card_id)
     assert f"Card {personal.card_id} can be used" in text(checked)
     _assert_nothing_personal(checked.content.decode())
 
@@ -201,7 +207,7 @@ def test_the_page_shows_nothing_personal_about_the_card(net, cashier, show):
 def test_the_card_endpoint_answers_the_state_and_never_a_personal_field(net, cashier, show):
     personal = _personal_card(net)
 
-    response = cashier.get(CARD, {"card": personal.card_id, "site": net.venue_a.pk})
+    response = cashier.post(CARD, {"card": personal.card_id, "site": net.venue_a.pk})
 
     assert response.status_code == 200
     answer = response.json()
@@ -224,7 +230,7 @@ def test_the_card_endpoint_answers_the_state_and_never_a_personal_field(net, cas
 
 
 def test_the_card_endpoint_says_why_a_card_cannot_be_used(net, cashier):
-    unknown = cashier.get(CARD, {"card": "NOSUCHCARD"}).json()
+    unknown = cashier.post(CARD, {"card": "NOSUCHCARD"}).json()
     assert unknown["card"]["usable"] is False
     assert unknown["card"]["refusal"] == {
         "code": "card_unknown",
@@ -232,13 +238,13 @@ def test_the_card_endpoint_says_why_a_card_cannot_be_used(net, cashier):
     }
     assert unknown["focus"] == "desk-card"
 
-    malformed = cashier.get(CARD, {"card": "12/"}).json()
+    malformed = cashier.post(CARD, {"card": "12/"}).json()
     assert malformed["card"]["refusal"]["code"] == "card_id_malformed"
 
 
 def test_the_card_endpoint_refuses_a_date_outside_the_desks_range(net, cashier, card):
     yesterday = TODAY() - datetime.timedelta(days=1)
-    response = cashier.get(CARD, {"card": card.card_id, "day": yesterday.isoformat()})
+    response = cashier.post(CARD, {"card": card.card_id, "day": yesterday.isoformat()})
     assert response.status_code == 400
     assert "Choose a date from today to a year ahead." in response.json()["error"]
 
@@ -268,7 +274,7 @@ def test_checking_a_card_that_cannot_be_used_says_why_and_offers_no_record_form(
     card = make(net)
     card_id = card.card_id if isinstance(card, Card) else card
 
-    response = cashier.get(DESK, {"card": card_id})
+    response = check(cashier, card_id)
 
     alert = part(response, "alert")
     assert "This card cannot be used" in alert
@@ -279,7 +285,7 @@ def test_checking_a_card_that_cannot_be_used_says_why_and_offers_no_record_form(
 
 def test_an_expired_cards_refusal_tells_until_when_it_was_valid(net, cashier):
     expired = _expired(net)
-    alert = part(cashier.get(DESK, {"card": expired.card_id}), "alert")
+    alert = part(check(cashier, expired.card_id), "alert")
     assert f"Card {expired.card_id}: valid until" in alert
 
 
@@ -310,7 +316,7 @@ def test_every_render_of_the_record_form_carries_a_fresh_key(net, cashier, show,
     keys = [
         re.search(
             r'name="key" value="([^"]+)"',
-            cashier.get(DESK, {"card": card.card_id}).content.decode(),
+            check(cashier, card.card_id).content.decode(),
         ).group(1)
         for _ in range(2)
     ]
@@ -409,15 +415,20 @@ def test_a_second_scan_for_the_same_show_is_refused_as_already_recorded(net, cas
 
     response = record(cashier, net, card, show)
 
-    assert message("already_recorded") in _refusal(response)
+    assert "This card has already been used for this show." in _refusal(response)
+    assert "course" not in _refusal(response)
     assert Redemption.objects.count() == 1
     assert focused_id(response) == "desk-card"
+    assert 'id="desk-card-state"' not in response.content.decode()  # no green box beside it
 
 
 def test_a_checked_card_already_used_today_says_so(net, cashier, show, card):
+    OfferingFactory(site=net.venue_a, title="Late show", start_time=datetime.time(23, 59))
     record(cashier, net, card, show)
-    status = part(cashier.get(DESK, {"card": card.card_id}), "status")
-    assert "Already recorded on this date at this site: Evening concert" in status
+    use = Redemption.objects.get()
+    status = part(check(cashier, card.card_id), "status")
+    at = time_format(timezone.localtime(use.recorded_at), "TIME_FORMAT")
+    assert f"Already recorded on this date at this site: Evening concert ({at})" in status
 
 
 def test_an_excluded_offering_is_shown_with_its_reason_not_selectable_and_refused(
@@ -427,7 +438,7 @@ def test_an_excluded_offering_is_shown_with_its_reason_not_selectable_and_refuse
         site=net.venue_a, title="Gala", excluded=True, exclusion_reason="Premiere for sponsors"
     )
 
-    page = cashier.get(DESK, {"card": card.card_id})
+    page = check(cashier, card.card_id)
     assert "Excluded from Kaikukortti: Premiere for sponsors" in part(page, "record")
     assert f'id="desk-offering-{excluded.pk}"' not in page.content.decode()
 
@@ -450,7 +461,7 @@ def test_a_child_count_that_is_not_a_number_is_refused(net, cashier, show, card)
 
 
 def test_a_site_without_offerings_that_day_records_plain_admission(net, cashier, card):
-    page = cashier.get(DESK, {"card": card.card_id})
+    page = check(cashier, card.card_id)
     assert "The site has no offerings on this day" in part(page, "record")
 
     response = record(cashier, net, card)
@@ -488,7 +499,7 @@ def test_a_later_date_lists_that_days_offerings_and_records_an_advance_sale(
     next_week = TODAY() + datetime.timedelta(days=7)
     premiere = OfferingFactory(site=net.venue_a, title="Premiere", date=next_week, cap=10)
 
-    page = cashier.get(DESK, {"card": card.card_id, "day": next_week.isoformat()})
+    page = check(cashier, card.card_id, day=next_week.isoformat())
     record_part = part(page, "record")
     assert "Premiere" in record_part and "Evening concert" not in record_part
     assert "not for today" in text(page)
@@ -531,6 +542,76 @@ def test_a_cashier_of_several_sites_picks_one_and_the_desk_remembers_it(net):
 
     assert "Record a use · Venue A2" in text(later)
     assert "Swimming" in part(later, "record")
+
+
+def test_the_desk_opens_where_the_person_last_worked_on_any_device(net):
+    MembershipFactory(user=net.cashier, role=Membership.Role.CASHIER, site=net.venue_a2)
+    client_of(net.cashier).get(DESK, {"site": net.venue_a2.pk})
+
+    elsewhere = client_of(net.cashier)  # another device, another session
+
+    assert "Record a use · Venue A2" in text(elsewhere.get(DESK))
+    offline = elsewhere.get(reverse("usage:desk_offline"))
+    assert offline.context["offline_data"]["site"] == net.venue_a2.pk
+
+
+def test_recording_at_a_site_makes_it_the_one_the_desk_opens_on(net, card):
+    MembershipFactory(user=net.cashier, role=Membership.Role.CASHIER, site=net.venue_a2)
+    client = client_of(net.cashier)
+    assert record(client, net, card, site=net.venue_a2).status_code == 302
+    net.cashier.refresh_from_db()
+    assert net.cashier.last_desk_site == net.venue_a2
+
+
+def test_a_remembered_site_outside_the_persons_scope_is_not_opened(net):
+    net.cashier.last_desk_site = net.venue_b
+    net.cashier.save()
+    page = client_of(net.cashier).get(DESK)
+    assert "Record a use · Venue A" in text(page) and "Venue B" not in text(page)
+    offline = client_of(net.cashier).get(reverse("usage:desk_offline"))
+    assert offline.context["offline_data"]["site"] == net.venue_a.pk
+
+
+# --- Children and courses --------------------------------------------------------------
+
+
+def _course(net, title="Watercolours"):
+    return OfferingFactory(
+        site=net.venue_a,
+        kind=Offering.Kind.COURSE,
+        title=title,
+        start_time=None,
+        end_date=TODAY() + datetime.timedelta(days=60),
+    )
+
+
+def test_the_childrens_field_says_its_range_and_desk_js_has_the_courses_words(
+    net, cashier, show, card
+):
+    _course(net)
+    page = check(cashier, card.card_id)
+    content = page.content.decode()
+    help_text = re.search(r'<p id="desk-children-help".*?</p>', content, re.S).group(0)
+    shown = re.search(r'data-desk-children-help="any">(.*?)</span>', help_text).group(1)
+    assert shown == "From 0 to 2."
+    assert re.search(r'data-desk-children-help="course" hidden>No children', help_text)
+
+
+def test_where_only_courses_can_be_chosen_there_is_no_childrens_field(net, cashier, card):
+    _course(net)
+    page = check(cashier, card.card_id)
+    assert 'id="desk-children"' not in page.content.decode()
+    assert 'name="children" value="0"' in page.content.decode()
+    assert "No children's tickets on a course." in part(page, "record")
+
+
+def test_an_undone_use_reads_without_a_stray_space_before_the_full_stop(net, cashier, show, card):
+    record(cashier, net, card, show)
+    use = Redemption.objects.get()
+    response = cashier.post(undo_url(use))
+    status = part(cashier.get(response["Location"]), "status")
+    assert " ." not in status
+    assert "Its places are free again." in status
 
 
 # --- Undo -----------------------------------------------------------------------------
@@ -660,7 +741,7 @@ def test_a_cashier_of_another_site_gets_404_for_the_site_the_card_endpoint_and_u
     other = client_of(net.other_cashier)
 
     assert other.get(DESK, {"site": net.venue_a.pk}).status_code == 404
-    assert other.get(CARD, {"card": card.card_id, "site": net.venue_a.pk}).status_code == 404
+    assert other.post(CARD, {"card": card.card_id, "site": net.venue_a.pk}).status_code == 404
     assert record(other, net, CardFactory(issued_by=net.dist_a), show).status_code == 404
     assert other.post(undo_url(use)).status_code == 404
     assert other.get(DESK, {"done": use.pk}).status_code == 404
@@ -746,7 +827,9 @@ def test_a_full_or_excluded_offering_is_never_preselected(net):
     assert desk.next_offering(rows, TODAY()) is None
 
 
-def test_when_every_offering_is_full_the_focus_goes_to_the_offerings_not_to_record(net, client_for):
+def test_when_every_offering_is_full_nothing_is_preselected_and_the_card_field_keeps_the_focus(
+    net, cashier
+):
     full = OfferingFactory(site=net.venue_a, title="Sold out", cap=1)
     record_redemption(
         card_id=CardFactory(issued_by=net.dist_a).card_id,
@@ -756,7 +839,223 @@ def test_when_every_offering_is_full_the_focus_goes_to_the_offerings_not_to_reco
     )
     card = CardFactory(issued_by=net.dist_a)
 
-    page = client_for("cashier").get(reverse("usage:desk"), {"card": card.card_id})
+    page = check(cashier, card.card_id)
 
     assert page.context["chosen_offering_id"] is None
-    assert page.context["focus_id"] == f"desk-offering-{full.pk}"
+    assert page.context["focus_id"] == "desk-card"
+    assert 'id="desk-record-form"' not in page.content.decode()
+    assert "Sold out" in part(page, "status") and "full, 1 / 1 used" in part(page, "status")
+
+
+# --- What a checked card can be used for, offering by offering ------------------------
+
+
+def _use_of(card, offering, *, day=None, children=0):
+    return record_redemption(
+        card_id=card.card_id,
+        site=offering.site,
+        offering=offering,
+        channel=Redemption.Channel.DESK,
+        used_on=day or TODAY(),
+        children=children,
+    ).redemption
+
+
+def test_an_offering_the_card_already_used_is_disabled_with_the_time_and_the_next_one_chosen(
+    net, cashier, card
+):
+    early = OfferingFactory(site=net.venue_a, title="Matinee", start_time=datetime.time(0, 1))
+    late = OfferingFactory(site=net.venue_a, title="Late show", start_time=datetime.time(23, 59))
+    use = _use_of(card, late)
+
+    page = check(cashier, card.card_id)
+
+    content = page.content.decode()
+    late_radio = re.search(rf'<input[^>]*id="desk-offering-{late.pk}"[^>]*>', content).group(0)
+    early_radio = re.search(rf'<input[^>]*id="desk-offering-{early.pk}"[^>]*>', content).group(0)
+    assert " disabled" in late_radio and " checked" not in late_radio
+    assert " disabled" not in early_radio and " checked" in early_radio
+    at = time_format(timezone.localtime(use.recorded_at), "TIME_FORMAT")
+    assert f"Already used by this card: recorded at {at}" in part(page, "record")
+    assert f"Card {card.card_id} can be used" in part(page, "status")
+    starts = time_format(early.start_time, "TIME_FORMAT")
+    assert f"Chosen offering Matinee {starts}" in part(page, "status")
+    assert focused_id(page) == "desk-record-button"
+
+
+def test_a_full_offering_is_disabled_and_says_so(net, cashier, card):
+    full = OfferingFactory(site=net.venue_a, title="Sold out", cap=1)
+    _use_of(CardFactory(issued_by=net.dist_a), full)
+    open_show = OfferingFactory(site=net.venue_a, title="Open", start_time=datetime.time(23, 59))
+
+    page = check(cashier, card.card_id)
+
+    content = page.content.decode()
+    full_radio = re.search(rf'<input[^>]*id="desk-offering-{full.pk}"[^>]*>', content).group(0)
+    assert " disabled" in full_radio
+    assert "1 / 1 used · full" in part(page, "record")
+    assert page.context["chosen_offering_id"] == open_show.pk
+
+
+def _used_up(net, card, show):
+    _use_of(card, show)
+
+
+def _full(net, card, show):
+    show.cap = 1
+    show.save()
+    _use_of(CardFactory(issued_by=net.dist_a), show)
+
+
+def _excluded(net, card, show):
+    show.excluded, show.exclusion_reason = True, "Private event"
+    show.save()
+
+
+@pytest.mark.parametrize(
+    ("make", "reason"),
+    [
+        pytest.param(_used_up, "Already used by this card: recorded at", id="used"),
+        pytest.param(_full, "full, 1 / 1 used", id="full"),
+        pytest.param(_excluded, "excluded from Kaikukortti: Private event", id="excluded"),
+    ],
+)
+def test_with_nothing_usable_there_is_no_green_box_and_the_reason_is_in_the_status_area(
+    net, cashier, show, card, make, reason
+):
+    make(net, card, show)
+
+    page = check(cashier, card.card_id)
+
+    status = part(page, "status")
+    assert f"Card {card.card_id} cannot be used for any of today's offerings" in status
+    assert f"Evening concert {time_format(show.start_time, 'TIME_FORMAT')}: {reason}" in status
+    assert "can be used" not in status
+    assert 'id="desk-card-state"' not in page.content.decode()
+    assert 'id="desk-record-form"' not in page.content.decode()
+    assert not part(page, "alert")
+    assert focused_id(page) == "desk-card"
+
+
+def test_plain_admission_already_recorded_today_leaves_nothing_to_record(net, cashier, card):
+    record(cashier, net, card)
+
+    page = check(cashier, card.card_id)
+
+    status = part(page, "status")
+    assert f"Card {card.card_id} has already been used for admission here today" in status
+    assert 'id="desk-record-form"' not in page.content.decode()
+    assert focused_id(page) == "desk-card"
+
+
+def test_a_course_place_taken_on_an_earlier_day_rules_the_course_out(net, cashier, card):
+    course = OfferingFactory(
+        site=net.venue_a,
+        kind=Offering.Kind.COURSE,
+        title="Watercolours",
+        start_time=None,
+        date=TODAY(),
+        end_date=TODAY() + datetime.timedelta(days=60),
+    )
+    _use_of(card, course)
+    next_week = TODAY() + datetime.timedelta(days=7)
+
+    page = check(cashier, card.card_id, day=next_week.isoformat())
+
+    status = part(page, "status")
+    assert "cannot be used for any offering on" in status
+    assert "Watercolours: Card already has a place on it: recorded" in status
+
+
+def test_the_card_endpoint_answers_what_the_card_can_be_used_for(net, cashier, card):
+    used = OfferingFactory(site=net.venue_a, title="Used", start_time=datetime.time(10))
+    full = OfferingFactory(site=net.venue_a, title="Full", cap=1, start_time=datetime.time(11))
+    usable = OfferingFactory(site=net.venue_a, title="Usable", start_time=datetime.time(23, 59))
+    excluded = OfferingFactory(site=net.venue_a, excluded=True, exclusion_reason="Private")
+    earlier = _use_of(card, used)
+    _use_of(CardFactory(issued_by=net.dist_a), full)
+
+    answer = cashier.post(CARD, {"card": card.card_id, "site": net.venue_a.pk}).json()
+
+    states = {row["id"]: (row["state"], row["recorded_at"]) for row in answer["offerings"]}
+    assert states == {
+        used.pk: ("used", earlier.recorded_at.isoformat()),
+        full.pk: ("full", None),
+        usable.pk: ("usable", None),
+        excluded.pk: ("excluded", None),
+    }
+    assert answer["can_record"] is True
+    assert f'value="{usable.pk}"' in answer["html"]["record"]
+    assert answer["focus"] == "desk-record-button"
+
+    usable.excluded, usable.exclusion_reason = True, "Closed"
+    usable.save()
+    blocked = cashier.post(CARD, {"card": card.card_id, "site": net.venue_a.pk}).json()
+    assert blocked["can_record"] is False
+    assert blocked["focus"] == "desk-card"
+    assert "cannot be used for any of today's offerings" in blocked["html"]["status"]
+
+
+def test_the_card_check_costs_the_same_queries_for_one_offering_or_many(
+    net, cashier, card, django_assert_max_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries_of_a_check() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            response = cashier.post(CARD, {"card": card.card_id, "site": net.venue_a.pk})
+        assert response.status_code == 200
+        return len(captured)
+
+    show = OfferingFactory(site=net.venue_a, start_time=datetime.time(23, 59))
+    _use_of(card, show)
+    one = queries_of_a_check()
+    for hour in range(8):
+        offering = OfferingFactory(site=net.venue_a, cap=2, start_time=datetime.time(hour))
+        _use_of(CardFactory(issued_by=net.dist_a), offering)
+    assert queries_of_a_check() == one
+
+
+# --- The card ID stays out of URLs ------------------------------------------------------
+
+
+def test_the_plain_card_check_keeps_the_card_id_out_of_the_url(net, cashier, show, card):
+    response = cashier.post(CHECK, {"card": card.card_id, "site": net.venue_a.pk})
+
+    assert response.status_code == 302
+    assert card.card_id not in response["Location"]
+    assert "check=" in response["Location"]
+    page = cashier.get(response["Location"])  # a reload shows the same card
+    assert f"Card {card.card_id} can be used" in part(page, "status")
+    assert card.card_id not in cashier.get(response["Location"]).request["QUERY_STRING"]
+
+
+def test_a_card_id_in_the_url_is_not_read(net, cashier, show, card):
+    page = cashier.get(DESK, {"card": card.card_id})
+    assert not part(page, "status")
+    assert 'id="desk-record-form"' not in page.content.decode()
+    assert cashier.get(CARD, {"card": card.card_id}).status_code == 405
+
+
+def test_a_check_key_of_another_session_shows_no_card(net, cashier, show, card):
+    response = cashier.post(CHECK, {"card": card.card_id, "site": net.venue_a.pk})
+    other = client_of(net.cashier)  # the same person on another device
+    assert not part(other.get(response["Location"]), "status")
+
+
+def test_the_card_checks_need_the_csrf_token(net, show, card):
+    client = Client(enforce_csrf_checks=True, HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(net.cashier)
+    assert client.post(CHECK, {"card": card.card_id}).status_code == 403
+    assert client.post(CARD, {"card": card.card_id}).status_code == 403
+
+
+def test_the_date_and_site_form_carries_the_checked_card_along(net, cashier, show, card):
+    next_week = TODAY() + datetime.timedelta(days=7)
+    OfferingFactory(site=net.venue_a, title="Premiere", date=next_week)
+
+    page = check(cashier, card.card_id, day=next_week.isoformat(), site=net.venue_a.pk)
+
+    assert f"Card {card.card_id} can be used on" in part(page, "status")
+    assert "Premiere" in part(page, "record")

@@ -292,6 +292,27 @@ def test_extra_sheets_and_columns_are_ignored(net, world, contact):
     assert notices["notes_ignored"]["header"] == "Notes"
 
 
+@pytest.mark.parametrize(("language", "opening"), [("fi", "”"), ("sv", "”"), ("en", "“")])
+def test_the_preview_quotes_names_with_one_kind_of_quotation_marks(
+    net, world, contact, language, opening
+):
+    data = workbook(
+        [
+            ["Kassa", "Date", "Offering", "Card ID", "Children's tickets", "Notes"],
+            ["2", days_ago(3), "Hamlet", world.cards[0].card_id, 1, "ok"],
+        ],
+        extra_sheets=["Yhteenveto"],
+    )
+    batch = batch_of(upload(contact, net.venue_a, data))
+
+    page = contact.get(f"/imports/{batch.pk}/", HTTP_ACCEPT_LANGUAGE=language).content.decode()
+
+    assert f"{opening}Kassa”" in page and f"{opening}Yhteenveto”" in page
+    assert f"{opening}Notes”" in page
+    other = "“" if opening == "”" else "„"
+    assert other not in page
+
+
 def test_headers_under_title_rows_are_found(net, world, contact):
     def title(ws):
         ws["A1"].font = Font(bold=True, size=14)

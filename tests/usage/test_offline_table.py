@@ -3,6 +3,7 @@ period before the network goes away."""
 
 import datetime
 import io
+import re
 
 import pytest
 from django.urls import reverse
@@ -147,3 +148,17 @@ def test_the_offering_label_keeps_its_code_when_the_title_changes(net):
     offering.title = "Renamed"
     assert offering_label(offering) != before
     assert before.endswith(f"[{offering_code(offering)}]")
+
+
+@pytest.mark.parametrize("language", ["fi", "sv", "en"])
+def test_the_download_period_starts_today_and_ends_four_weeks_ahead(net, client_for, language):
+    page = client_for("venue_contact").get(
+        reverse("usage:offline_sheets", args=[net.venue_a.pk]), HTTP_ACCEPT_LANGUAGE=language
+    )
+
+    content = page.content.decode()
+    start = re.search(r'<input[^>]*name="start"[^>]*>', content).group(0)
+    end = re.search(r'<input[^>]*name="end"[^>]*>', content).group(0)
+    # A date input shows only an ISO value; anything else leaves it empty.
+    assert f'value="{TODAY().isoformat()}"' in start
+    assert f'value="{(TODAY() + datetime.timedelta(weeks=4)).isoformat()}"' in end

@@ -185,6 +185,37 @@ def test_plain_admission_without_an_offering_is_once_per_site_and_day(net, card)
     assert record(net, card, None, site=net.venue_a2).created
 
 
+@pytest.mark.parametrize(
+    ("kind", "words"),
+    [
+        (Offering.Kind.SHOW, "This card has already been used for this show."),
+        (Offering.Kind.COURSE, "This card already has a place on this course."),
+        (
+            Offering.Kind.ADMISSION,
+            "This card has already been used for this admission on this date.",
+        ),
+        (None, "This card has already been used for admission at this site on this date."),
+    ],
+)
+def test_already_recorded_is_said_in_the_words_of_the_offerings_kind(net, card, kind, words):
+    offering = None
+    if kind is not None:
+        offering = OfferingFactory(
+            site=net.venue_a,
+            kind=kind,
+            start_time=datetime.time(19) if kind == Offering.Kind.SHOW else None,
+            end_date=None if kind == Offering.Kind.SHOW else TODAY() + datetime.timedelta(days=9),
+        )
+    record(net, card, offering)
+
+    with translation.override("en"):
+        message = refusal(net, card, offering).message
+
+    assert message == f"{words} Nothing was recorded again."
+    if kind != Offering.Kind.COURSE:
+        assert "course" not in message
+
+
 def test_plain_admission_is_refused_where_the_site_has_offerings_that_day(net, show, card):
     assert refusal(net, card, None).code == "offering_required"
 

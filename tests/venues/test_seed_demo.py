@@ -1,14 +1,21 @@
 """The demo data: one command, idempotent, with every kind of card to try."""
 
 import io
+import subprocess
+from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
 from django.db.models import F
 from django.utils import timezone
 
-from usage.models import Card, Redemption
+from tests.factories import CardFactory
+from usage.demo import cards_to_try
+from usage.models import Broker, Card, Redemption
 from usage.scale import CARD_PREFIX
+from usage.services import record_redemption
+from venues.management.commands.seed_demo import Command as SeedDemo
 from venues.models import (
     Area,
     Membership,
@@ -77,6 +84,8 @@ def test_seed_demo_creates_the_network_people_cards_and_uses_and_is_idempotent(c
     assert User.objects.filter(is_national_admin=True).exists()
     output = capsys.readouterr().out
     assert "admin@kaikukanta.demo" in output and "kaikukortti-demo" in output
+    # The second run fills nothing twice: today's almost-full show keeps one place.
+    assert output.count("at the theatre: one place left.") == 2
 
 
 def test_seed_demo_has_cards_in_every_state_and_offerings_with_and_without_caps():
@@ -154,3 +163,51 @@ def test_seed_demo_has_onboarding_material_the_handbook_correction_and_staff_in_
     assert statuses["kassa.vapriikki@kaikukanta.demo"].overdue
     assert statuses["kassa.uimahalli@kaikukanta.demo"].never
     assert statuses["yhteyshenkilo@kaikukanta.demo"].due_soon
+
+
+def test_the_card_list_is_read_from_the_database_as_it_stands(net):
+    today = timezone.localdate()
+    CardFactory(card_id="TRE-1000", issued_by=net.dist_a, issued_on=today - timedelta(100))
+    used = CardFactory(card_id="TRE-1001", issued_by=net.dist_a)
+    CardFactory(card_id="TRE-1006", issued_by=net.dist_a, children=2)
+    ran_out = CardFactory(
+        card_id="TRE-8000", issued_by=net.dist_a, issued_on=today - timedelta(370)
+    )
+    CardFactory(card_id="TRE-8001", issued_by=net.dist_a, issued_on=today - timedelta(360))
+    CardFactory(card_id="TRE-7000", issued_by=net.dist_a, closed_on=today, close_reason="lost")
+    record_redemption(card_id=used.card_id, site=net.venue_a, offering=None, channel="desk")
+
+    listed = dict(cards_to_try(today))
+
+    assert listed["valid"] == ["TRE-1000"]  # TRE-1001 was used today
+    assert listed["valid, with children"] == ["TRE-1006"]
+    assert listed["expiring within two weeks"] == ["TRE-8001"]
+    assert listed["expired"] == [ran_out.card_id]
+    assert listed["closed"] == ["TRE-7000"]
+    assert listed["community card"] == []
+
+
+def test_the_printed_addresses_use_the_demo_servers_port(net, settings):
+    settings.SITE_URL = "http://127.0.0.1:8123"
+    out = io.StringIO()
+    command = SeedDemo(stdout=out)
+
+    command.print_what_to_try(Broker.objects.create(name="Demolippu Oy"))
+
+    assert "http://127.0.0.1:8123/desk/" in out.getvalue()
+    assert "http://127.0.0.1:8123/api/v1/docs/" in out.getvalue()
+    assert ":8000" not in out.getvalue()
+    assert "scripts/demo --reset" in out.getvalue()
+
+
+def test_scripts_demo_takes_reset_and_the_readme_says_so(settings):
+    root = Path(settings.BASE_DIR)
+    helped = subprocess.run(
+        [root / "scripts" / "demo", "--help"], capture_output=True, text=True, check=False
+    )
+    assert helped.returncode == 0 and "--reset" in helped.stdout
+    wrong = subprocess.run(
+        [root / "scripts" / "demo", "--nonsense"], capture_output=True, text=True, check=False
+    )
+    assert wrong.returncode == 2
+    assert "scripts/demo --reset" in (root / "README.md").read_text()

@@ -39,3 +39,24 @@ def test_a_coordinator_does_not_see_the_distributors_cards(net, client_for):
 def test_the_area_page_links_to_the_areas_audit_trail(net, client_for):
     page = links(client_for("coordinator"), reverse("venues:area", args=[net.area_a.pk]))
     assert reverse("venues:area_audit", args=[net.area_a.pk]) in page
+
+
+@pytest.mark.parametrize(
+    ("persona", "site", "linked"),
+    [
+        ("coordinator", "venue_a", True),
+        ("national_admin", "venue_a", True),
+        ("venue_contact", "venue_a", False),
+        ("cashier", "venue_a", False),
+        ("distributor", "dist_a", False),
+    ],
+)
+def test_the_site_page_links_the_area_only_for_those_who_may_open_it(
+    net, client_for, persona, site, linked
+):
+    client = client_for(persona)
+    page = links(client, reverse("venues:site", args=[getattr(net, site).pk]))
+    area_url = reverse("venues:area", args=[net.area_a.pk])
+    assert "Area A" in page
+    assert (f'href="{area_url}"' in page) is linked
+    assert (client.get(area_url).status_code == 200) is linked

@@ -5,11 +5,13 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
-from django.utils import translation
+from django.utils import timezone, translation
 
 from usage.demo import (
     DEMO_BROKER_NAME,
     DEMO_BROKER_TOKEN,
+    almost_full_show,
+    cards_to_try,
     seed_demo_broker,
     seed_demo_usage,
     seed_scale,
@@ -58,7 +60,7 @@ class Command(BaseCommand):
             net = seed_network()
             second_factor_people = seed_demo_second_factor(net)
             seed_onboarding(net.areas, net.users)
-            cards = seed_demo_usage(net)
+            seed_demo_usage(net)
             broker = seed_demo_broker(net)
         if scale:
             started = time.monotonic()
@@ -76,25 +78,30 @@ class Command(BaseCommand):
             f"{', '.join(DEMO_RECOVERY_CODES[:3])} …\n"
             f"  or an authenticator app with the key {demo_totp_secret()}"
         )
-        self.stdout.write("\nCard IDs to try at the desk (http://127.0.0.1:8000/desk/):")
-        for label, ids in [
-            ("valid", cards.valid[:3]),
-            ("valid, with children", cards.with_children[:3]),
-            ("community card (group of 10)", cards.community),
-            ("expiring within two weeks", cards.expiring[:2]),
-            ("expired", cards.expired[:2]),
-            ("closed (lost)", cards.closed[:2]),
-        ]:
-            self.stdout.write(f"  {label:<32} {', '.join(ids)}")
+        self.print_what_to_try(broker)
+
+    def print_what_to_try(self, broker) -> None:
+        """What to try, as the database stands now (not as the first run left
+        it), with the addresses of the server that scripts/demo starts."""
+        site_url = settings.SITE_URL
+        today = timezone.localdate()
+        self.stdout.write(f"\nCard IDs to try at the desk ({site_url}/desk/):")
+        for label, ids in cards_to_try(today):
+            self.stdout.write(f"  {label:<32} {', '.join(ids) or '(none at the moment)'}")
+        almost_full = almost_full_show(today)
+        if almost_full is not None:
+            show, left = almost_full
+            places = "one place left" if left == 1 else f"{left} places left"
+            self.stdout.write(f"  Try also: today's show '{show.title}' at the theatre: {places}.")
         self.stdout.write(
-            "  Try also: the show 'Iltapäivänäytös (lähes täynnä)' today at the theatre has one\n"
-            "  place left, and children are refused on the course at Sampola (the cashier acts\n"
-            "  at the theatre, Vapriikki and Sampola: pick the site at the top of the desk)."
+            "  Children are refused on the course at Sampola (the cashier acts at the theatre,\n"
+            "  Vapriikki and Sampola: pick the site at the top of the desk)."
         )
         self.stdout.write(
-            f"\nBroker API (http://127.0.0.1:8000/api/v1/docs/, docs/api.md): the demo broker "
+            f"\nBroker API ({site_url}/api/v1/docs/, docs/api.md): the demo broker "
             f"{DEMO_BROKER_NAME} records at"
         )
         for site in broker.sites.order_by("name"):
             self.stdout.write(f"  site {site.pk:<4} {site.name}")
         self.stdout.write(f"  Its token (demo only): {DEMO_BROKER_TOKEN}")
+        self.stdout.write("\nStart over with fresh demo data: scripts/demo --reset")
