@@ -202,17 +202,20 @@ def test_each_failed_request_is_one_line_in_the_log_without_a_traceback(client_f
 
 
 def test_an_outage_met_in_middleware_answers_503_too(net, caplog):
-    # The page renders, then saving the session (SessionMiddleware, after the
-    # view) meets the outage: Django's 500 handler answers it as one.
+    # The card check keeps the card ID in the session, then saving the session
+    # (SessionMiddleware, after the view) meets the outage: Django's 500
+    # handler answers it as one.
     client = Client(raise_request_exception=False)
     client.force_login(net.cashier)
 
     with database_goes_down_at(SessionStore, "save"):
-        response = client.get(reverse("usage:desk"), {"site": net.venue_a.pk})
+        response = client.post(
+            reverse("usage:desk_check"), {"site": net.venue_a.pk, "card": "TRE-1000"}
+        )
 
     assert 'id="desk-offline-link"' in outage_page(response)
     [record] = [r for r in caplog.records if r.levelname in ("WARNING", "ERROR")]
-    assert record.getMessage().startswith("database unavailable: GET /desk/")
+    assert record.getMessage().startswith("database unavailable: POST /desk/check/")
     assert record.exc_info is None
 
 
