@@ -11,7 +11,7 @@ cashier signed in, a broker token, cards), and starts the app in gunicorn
 three workers) on a free port. Then:
 
 - API clients record uses (POST /api/v1/redemptions) and desk clients check
-  a card (GET /desk/card/, as desk.js does) and record it (POST
+  a card (POST /desk/card/, as desk.js does) and record it (POST
   /desk/record/), each use a card of its own; a use answered 503 is sent again
   with the same Idempotency-Key (the desk: the page's key) until answered;
 - a probe asks /healthz ten times a second;

@@ -17,8 +17,9 @@ from kaikukanta.audit_text import _NAMED_TYPES, sentences
 from kaikukanta.models import AuditEntry
 from tests.factories import CardFactory, OfferingFactory, SiteFactory
 from tests.venues.onboarding_helpers import onboarding_item
-from usage import brokers, imports, retention, services
+from usage import brokers, retention, services
 from usage.models import Broker, Card
+from usage.sheets import imports
 from venues import second_factor
 from venues import services as venue_services
 from venues.forms import ChecklistForm, OfferingForm

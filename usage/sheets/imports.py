@@ -4,7 +4,7 @@ report, or a paper form typed in.
 The pattern is pretix's: upload, preview, map columns, validate, and save in
 one transaction.
 
-1. `start_file_import` reads the upload (`usage.import_files`), finds its
+1. `start_file_import` reads the upload (`usage.sheets.files`), finds its
    columns by their headers (fi, sv or en, in any order) or by the mapping
    remembered for the site, and reads the rows. A report with foreign headers
    waits for `apply_columns`, which remembers the choice for the site.
@@ -34,15 +34,7 @@ from openpyxl.utils.datetime import from_excel
 
 from kaikukanta import audit, errors
 from usage.card_ids import normalise_card_id
-from usage.import_files import (
-    FileRefused,
-    Located,
-    RawRow,
-    cell_text,
-    open_upload,
-)
 from usage.models import ImportBatch, Redemption, SiteColumnMapping
-from usage.offline_table import offering_pk_from_code, offerings_in_period, table_columns
 from usage.services import (
     REFUSAL_MESSAGES,
     Recorded,
@@ -50,6 +42,14 @@ from usage.services import (
     UseRequest,
     record_redemptions,
 )
+from usage.sheets.files import (
+    FileRefused,
+    Located,
+    RawRow,
+    cell_text,
+    open_upload,
+)
+from usage.sheets.offline_table import offering_pk_from_code, offerings_in_period, table_columns
 from venues.models import Offering, Site, User
 
 FIELDS = ("date", "offering", "card_id", "children")
