@@ -78,8 +78,10 @@ class KaikukantaAdminSite(admin.AdminSite):
 
     def index(self, request: HttpRequest, extra_context=None):
         # "Recent actions" only for someone who has some: no empty box.
+        # Someone with reports only (a venue contact person) has no network here.
         extra_context = {
             "has_recent_actions": LogEntry.objects.filter(user_id=request.user.pk).exists(),
+            **({} if manages_network(request) else {"title": _("Reports")}),
             **(extra_context or {}),
         }
         return super().index(request, extra_context)

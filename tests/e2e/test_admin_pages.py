@@ -119,6 +119,7 @@ def test_every_admin_page_a_role_reaches_passes_axe(
     page.context.add_cookies(
         [{"name": settings.LANGUAGE_COOKIE_NAME, "value": language, "url": live_server.url}]
     )
+    watched = Visit(page, live_server.url)
     log_in(page, live_server.url, getattr(net, persona))
     kinds_seen: set[str] = set()
     to_visit = [reverse("admin:index")]
@@ -129,9 +130,11 @@ def test_every_admin_page_a_role_reaches_passes_axe(
         assert response is not None and response.status == 200, path
         assert page.locator("html").get_attribute("lang") == language, path
         visited.append(path)
+        problems = watched.problems()  # before axe, which sets inline styles as it measures
+        watched.errors.clear()
         violations = axe_violations(page)
-        if violations:
-            failures.append(f"{path}:\n{describe(violations)}")
+        if violations or problems:
+            failures.append(f"{path}:\n{describe(violations)}\n" + "\n".join(problems))
         for link in admin_links(page):
             if page_kind(link) not in kinds_seen:
                 kinds_seen.add(page_kind(link))
@@ -162,3 +165,34 @@ def test_every_admin_page_a_role_reaches_passes_axe(
     if persona == "venue_contact":
         # Their reports, and no model page.
         assert all(path.startswith("/admin/reports/") or path == "/admin/" for path in visited)
+
+
+def test_the_admin_has_the_apps_text_size_language_and_focus_ring(page, live_server, net):
+    watched = Visit(page, live_server.url)
+    page.context.add_cookies(
+        [{"name": settings.LANGUAGE_COOKIE_NAME, "value": "fi", "url": live_server.url}]
+    )
+    log_in(page, live_server.url, net.venue_contact)
+    page.goto(live_server.url + reverse("admin:stats_site", args=[net.venue_a.pk]))
+    normal = float(watched.root_font_size().removesuffix("px"))
+
+    page.get_by_role("button", name="Suurempi").click()
+    assert float(watched.root_font_size().removesuffix("px")) > normal
+    page.reload()  # the cookie keeps it, drawn by the server this time
+    assert float(watched.root_font_size().removesuffix("px")) > normal
+
+    page.locator("div.breadcrumbs a").first.focus()
+    page.keyboard.press("Tab")
+    page.keyboard.press("Shift+Tab")
+    ring = page.evaluate(
+        "() => { const s = getComputedStyle(document.activeElement);"
+        " return [s.outlineStyle, s.outlineWidth, s.boxShadow]; }"
+    )
+    assert ring[0] == "solid" and ring[1] == "3px" and "255, 212, 0" in ring[2]
+
+    page.locator("#language-select").select_option("sv")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Vaihda", exact=True).click()
+    assert watched.html_lang() == "sv"
+    assert page.url.endswith(reverse("admin:stats_site", args=[net.venue_a.pk]))
+    assert watched.problems() == []
