@@ -5,6 +5,7 @@ Django's per-model permissions, so that there is one set of rules."""
 from functools import wraps
 
 from django.contrib import admin
+from django.contrib.admin.models import LogEntry
 from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.contrib.auth.views import redirect_to_login
 from django.contrib.contenttypes import views as contenttype_views
@@ -14,6 +15,7 @@ from django.db import models, transaction
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import path, reverse
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from kaikukanta import access, audit
@@ -64,10 +66,24 @@ class KaikukantaAdminSite(admin.AdminSite):
             raise Http404
         return contenttype_views.shortcut(request, content_type_id, object_id)
 
-    def index(self, request: HttpRequest, extra_context=None):
+    def each_context(self, request: HttpRequest) -> dict:
+        # The reports one may open, for the index and the sidebar of every page:
+        # a venue contact person has nothing else here.
         from stats.views import report_links
 
-        extra_context = {"report_links": report_links(request.user), **(extra_context or {})}
+        context = super().each_context(request)
+        if request.user.is_authenticated and self.has_permission(request):
+            context["report_links"] = report_links(request.user)
+        return context
+
+    def index(self, request: HttpRequest, extra_context=None):
+        # "Recent actions" only for someone who has some: no empty box.
+        # Someone with reports only (a venue contact person) has no network here.
+        extra_context = {
+            "has_recent_actions": LogEntry.objects.filter(user_id=request.user.pk).exists(),
+            **({} if manages_network(request) else {"title": _("Reports")}),
+            **(extra_context or {}),
+        }
         return super().index(request, extra_context)
 
     def admin_view(self, view, cacheable=False):
@@ -256,3 +272,22 @@ def audited_inline(model: type[models.Model]) -> "AuditedAdmin | None":
     """The registered admin of `model`, when it audits its changes."""
     model_admin = admin_site._registry.get(model)
     return model_admin if isinstance(model_admin, AuditedAdmin) else None
+
+
+class LabelledTabularInline(admin.TabularInline):
+    """A tabular inline whose fields each have an accessible name: Django's table
+    shows the field's name only as the column header, which a screen reader does
+    not announce for a form field (axe: "Form elements must have labels")."""
+
+    def get_formset(self, request: HttpRequest, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+
+        class Labelled(formset):  # type: ignore[valid-type, misc]
+            def add_fields(self, form, index):
+                super().add_fields(form, index)
+                for field in form.fields.values():
+                    if not field.widget.is_hidden and field.label:
+                        field.widget.attrs.setdefault("aria-label", capfirst(str(field.label)))
+
+        Labelled.__name__ = formset.__name__
+        return Labelled

@@ -142,9 +142,22 @@ class QuickSelect(forms.Select):
         return format_html('<select name="{}"{}>{}</select>', name, flatatt(final), options)
 
 
+# The fields each kind of period reads; the others are ignored (and, in the
+# browser, disabled and hidden by stats/report-filters.js).
+PERIOD_FIELDS = {
+    "year": ("year",),
+    "quarter": ("year", "quarter"),
+    "month": ("year", "month"),
+    "custom": ("start", "end"),
+}
+PERIOD_FIELD_NAMES = ("year", "quarter", "month", "start", "end")
+
+
 class ReportFilterForm(forms.Form):
     """The filters above a report. Read from GET; every field is optional and an
-    invalid value falls back to the default (the current year, everything)."""
+    invalid value falls back to the default (the current year, everything).
+    Only the fields of the chosen period are read: a quarter or a month sent
+    beside "year" (as a browser without JavaScript does) is ignored."""
 
     period = forms.ChoiceField(
         label=_("Period"),
@@ -183,6 +196,12 @@ class ReportFilterForm(forms.Form):
     channel = forms.ChoiceField(label=_("Channel"), required=False)
 
     def __init__(self, data=None, *, sites: QuerySet[Site] | None = None, today=None):
+        if data is not None:
+            data = data.copy()
+            relevant = PERIOD_FIELDS.get(data.get("period") or "year", ())
+            for name in PERIOD_FIELD_NAMES:
+                if name not in relevant:
+                    data.pop(name, None)
         super().__init__(data)
         self.today = today or timezone.localdate()
         # The upper bound depends on today, so it is added here, as a validator
@@ -215,6 +234,9 @@ class ReportFilterForm(forms.Form):
                 field.widget = QuickSelect(choices=field.widget.choices)
             css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
             field.widget.attrs.setdefault("class", css)
+        for name in PERIOD_FIELD_NAMES:
+            periods = [period for period, names in PERIOD_FIELDS.items() if name in names]
+            self.fields[name].widget.attrs["data-periods"] = " ".join(periods)
 
     def clean(self):
         data = super().clean()

@@ -12,7 +12,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from kaikukanta import access
-from kaikukanta.admin_site import AuditedAdmin, ScopedAdmin, admin_site
+from kaikukanta.admin_site import AuditedAdmin, LabelledTabularInline, ScopedAdmin, admin_site
 from kaikukanta.text import no_control_characters
 from usage import brokers
 from usage.models import Broker, BrokerToken
@@ -44,8 +44,16 @@ class TokenForm(forms.ModelForm):
         model = BrokerToken
         fields = ()
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The checkbox's name says which token it revokes (its column header only says "revoke").
+        if self.instance.pk:
+            self.fields["revoke"].widget.attrs["aria-label"] = _("Revoke the token %(prefix)s…") % {
+                "prefix": self.instance.prefix
+            }
 
-class BrokerTokenInline(admin.TabularInline):
+
+class BrokerTokenInline(LabelledTabularInline):
     model = BrokerToken
     form = TokenForm
     fields = ("prefix", "label", "created_at", "created_by", "last_used_at", "revoked_at", "revoke")

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from kaikukanta import access, audit_text
-from kaikukanta.admin_site import AuditedAdmin, ScopedAdmin, admin_site
+from kaikukanta.admin_site import AuditedAdmin, LabelledTabularInline, ScopedAdmin, admin_site
 from kaikukanta.audit import ACTION_LABELS
 from kaikukanta.models import AuditEntry
 from venues import second_factor, services
@@ -31,7 +31,7 @@ class NationalOnlyWrites:
         return access.is_national_admin(request.user)
 
 
-class MunicipalityInline(admin.TabularInline):
+class MunicipalityInline(LabelledTabularInline):
     model = Municipality
     fields = ("name", "code")
     extra = 0
@@ -186,7 +186,7 @@ class MembershipAdmin(AreaScopedChoices, AuditedAdmin, ScopedAdmin):
         super().audit_log(request, obj, what, {**who, **(data or {})})
 
 
-class MembershipInline(AreaScopedChoices, admin.TabularInline):
+class MembershipInline(AreaScopedChoices, LabelledTabularInline):
     model = Membership
     extra = 0
     fields = ("role", "site", "area")
