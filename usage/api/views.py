@@ -175,7 +175,7 @@ class CardDetail(BrokerView):
         if card is None:
             throttling.count_unknown_card(self.token)
             raise Problem("card_unknown", services.REFUSAL_MESSAGES["card_unknown"])
-        throttling.refuse_if_slowed_down(self.token)
+        throttling.refuse_if_slowed_down(self.token, request._request)
         reason = card.refusal_on(timezone.localdate())
         return Response(
             s.CardSerializer(
