@@ -413,8 +413,7 @@ def lua_script(scenario: str, seeded: dict, base: int) -> str:
     offerings = "{" + ", ".join(map(str, seeded["offerings"])) + "}"
     head = f"BASE = {base}\nSTRIDE = {BLOCK // 4}\nSITES = {sites}\nOFFERINGS = {offerings}\n"
     api_headers = (
-        f'["Authorization"] = "Bearer {seeded["token"]}", '
-        '["Content-Type"] = "application/json"'
+        f'["Authorization"] = "Bearer {seeded["token"]}", ["Content-Type"] = "application/json"'
     )
     bodies = {
         "floor": 'return wrk.format("POST", "/bench/floor/", nil, "one row")',
@@ -481,7 +480,9 @@ BLOCKS = {"api": 1, "hot show": 2, "desk": 3, "card check": 0, "floor": 0, "triv
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("command", nargs="?", default="run", help=argparse.SUPPRESS)
-    parser.add_argument("--database", default="postgres://postgres@127.0.0.1:5432/kaikukanta_recording")
+    parser.add_argument(
+        "--database", default="postgres://postgres@127.0.0.1:5432/kaikukanta_recording"
+    )
     parser.add_argument("--redis", default=None, help="REDIS_URL for the app (rate limits)")
     parser.add_argument("--duration", type=int, default=15)
     parser.add_argument("--warmup", type=int, default=3)
@@ -506,7 +507,9 @@ def main() -> None:
 
     env = app_env(args.database, args.redis)
     load = os.getloadavg()
-    print(f"load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}; {os.cpu_count()} CPUs", flush=True)
+    print(
+        f"load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}; {os.cpu_count()} CPUs", flush=True
+    )
     recreate_database(args.database)
     run_here(["manage.py", "migrate", "--noinput", "-v0"], env)
     run_here(["manage.py", "createcachetable"], env)
@@ -534,7 +537,9 @@ def main() -> None:
                     if phase == "run":
                         results[scenario] = figures
                 time.sleep(1)  # the requests in flight when wrk stopped finish
-                rows = json.loads(run_here([__file__, "count", "--seeded", json.dumps(seeded)], env))
+                rows = json.loads(
+                    run_here([__file__, "count", "--seeded", json.dumps(seeded)], env)
+                )
                 results.setdefault(scenario, {})["rows"] = rows.get(scenario)
                 results[scenario]["answered"] = answered[scenario]
                 results[scenario]["check"] = _row_check(

@@ -172,9 +172,7 @@ def _sql_hit(
     other = "0"
     params: list = [bucket, start, start + window]
     if peeked is not None:
-        other = (
-            f"(SELECT o.hits FROM {table} AS o WHERE o.bucket = %s AND o.window_start = %s)"
-        )
+        other = f"(SELECT o.hits FROM {table} AS o WHERE o.bucket = %s AND o.window_start = %s)"
         params += list(peeked)
     with connection.cursor() as cursor:
         cursor.execute(

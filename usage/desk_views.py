@@ -33,7 +33,7 @@ from kaikukanta import access
 from kaikukanta.access import Can
 from usage import desk, services
 from usage.desk import CardState, card_state
-from usage.forms import DeskRecordForm, DeskViewForm
+from usage.forms import NOT_LISTED, DeskRecordForm, DeskViewForm
 from usage.models import Redemption
 from usage.services import RedemptionRefused
 from venues.models import Site
@@ -80,6 +80,8 @@ def _refused(refusal: RedemptionRefused) -> Alert:
     if refusal.code == "idempotency_mismatch":
         # Only a form sent again after going back in the browser gets here.
         message = _("This form was already sent. Check the card again to record a new use.")
+    elif refusal.code == "offering_not_at_site":
+        message = NOT_LISTED  # the page listed only the site's own
     else:
         message = refusal.message
     return Alert(_("Not recorded"), message, refusal.code)
@@ -384,7 +386,7 @@ def desk_record(request: HttpRequest) -> HttpResponse:
         {
             "card": data["card"],
             "site": site.pk,
-            "offering": offering.pk if offering else None,
+            "offering": offering,
             "day": day,
             "children": children,
             "user": request.user.pk,
@@ -409,7 +411,7 @@ def desk_record(request: HttpRequest) -> HttpResponse:
             day,
             state=card_state(data["card"], day),
             alert=_refused(refusal),
-            chosen_offering=offering.pk if offering else None,
+            chosen_offering=offering,
             chosen_children=children,
             focus=_FOCUS_BY_CODE.get(refusal.code, "record"),
         )
