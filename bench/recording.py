@@ -10,8 +10,9 @@ show each today, a broker token for all 8, a cashier signed in at the first,
 cards enough for every request), starts the app in gunicorn (production
 settings, bench/load_settings.py: DEBUG off, persistent connections;
 `--workers` sync workers) and loads it with wrk (Debian's `wrk`, `-t2`,
-`--connections` connections, `--duration` seconds each, after a short warm-up)
-in this order:
+`--connections` connections): after a short warm-up, `--rounds` rounds in which
+each scenario runs `--duration / --rounds` seconds in turn, so that the other
+load of a shared machine falls on the baselines and the scenarios alike:
 
   floor        POST /bench/floor/: one INSERT in a transaction (bench/load_urls.py)
   api          POST /api/v1/redemptions: a new card each time, over the 8 sites
@@ -40,6 +41,7 @@ import re
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -52,8 +54,8 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 SETTINGS = "bench.load_settings"
 SITES = 8
 CARD_PREFIX = "BEN-"
-# Each scenario takes its cards from its own block, each wrk thread (2) from its own
-# quarter: the run the first half, the warm-up the second.
+# Each scenario takes its cards from its own block; each run (the warm-up, each
+# round) from its own part of it, and each wrk thread (2) from its own half of that.
 BLOCK = 40_000
 PASSED_THROUGH = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "VIRTUAL_ENV")
 
@@ -216,8 +218,10 @@ def _card_id(n: int) -> str:
 
 
 def statements(seeded: dict, first_card: int) -> dict:
-    """Each request once, in process, its SQL statements counted (cards from
-    `first_card` on, outside the load's blocks)."""
+    """Each request twice, in process, the second's SQL statements counted (the
+    first writes the token's last use and the desk's site once a minute), cards
+    from `first_card` on, outside the load's blocks. Django logs the
+    transaction's BEGIN and COMMIT on PostgreSQL: they are counted."""
     _django()
     import uuid
 
@@ -239,7 +243,7 @@ def statements(seeded: dict, first_card: int) -> dict:
             "/api/v1/redemptions",
             json.dumps(
                 {
-                    "card_id": _card_id(first_card),
+                    "card_id": _card_id(first_card + n),
                     "site_id": seeded["sites"][1],
                     "offering_id": seeded["offerings"][1],
                 }
@@ -253,16 +257,19 @@ def statements(seeded: dict, first_card: int) -> dict:
             {
                 "site": seeded["sites"][0],
                 "day": seeded["today"],
-                "card": _card_id(first_card + 1),
+                "card": _card_id(first_card + 2 + n),
                 "offering": seeded["offerings"][0],
                 "children": 0,
                 "key": f"desk:{seeded['cashier']}:{uuid.uuid4().hex}",
                 "csrfmiddlewaretoken": csrf,
             },
         ),
-        "card check": lambda: Client().get(f"/api/v1/cards/{_card_id(first_card + 2)}", **api),
+        "card check": lambda: Client().get(f"/api/v1/cards/{_card_id(first_card + 4 + n)}", **api),
     }
     for name, send in requests.items():
+        n = 0
+        send()
+        n = 1
         with CaptureQueriesContext(connection) as captured:
             response = send()
         if response.status_code not in (200, 201, 302):
@@ -407,11 +414,11 @@ end
 """
 
 
-def lua_script(scenario: str, seeded: dict, base: int) -> str:
+def lua_script(scenario: str, seeded: dict, base: int, stride: int) -> str:
     today = seeded["today"]
     sites = "{" + ", ".join(map(str, seeded["sites"])) + "}"
     offerings = "{" + ", ".join(map(str, seeded["offerings"])) + "}"
-    head = f"BASE = {base}\nSTRIDE = {BLOCK // 4}\nSITES = {sites}\nOFFERINGS = {offerings}\n"
+    head = f"BASE = {base}\nSTRIDE = {stride}\nSITES = {sites}\nOFFERINGS = {offerings}\n"
     api_headers = (
         f'["Authorization"] = "Bearer {seeded["token"]}", ["Content-Type"] = "application/json"'
     )
@@ -486,6 +493,7 @@ def main() -> None:
     parser.add_argument("--redis", default=None, help="REDIS_URL for the app (rate limits)")
     parser.add_argument("--duration", type=int, default=15)
     parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=5, help="--duration is split in rounds")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--only", nargs="*", choices=SCENARIOS)
@@ -522,47 +530,49 @@ def main() -> None:
     folder = Path(tempfile.mkdtemp(prefix="kaikukanta-recording-"))
     try:
         with gunicorn(env, args.workers, folder / "gunicorn.log") as port:
-            for scenario in args.only or SCENARIOS:
-                script = folder / f"{scenario.replace(' ', '_')}.lua"
-                # The warm-up takes the second half of the scenario's block.
-                for phase, seconds in (("warm-up", args.warmup), ("run", args.duration)):
-                    if seconds <= 0:
-                        continue
-                    # Threads 0 and 1 take the first half, the warm-up's the second.
-                    base = BLOCKS[scenario] * BLOCK + (BLOCK // 2 if phase == "warm-up" else 0)
-                    script.write_text(lua_script(scenario, seeded, base))
+            scenarios = args.only or SCENARIOS
+            span = BLOCK // (args.rounds + 1)  # each run's cards: a warm-up, then the rounds
+            rounds: dict[str, list[dict]] = {scenario: [] for scenario in scenarios}
+            # Warm-up first, then the rounds: every scenario a short run in turn,
+            # so that the machine's other load falls on all of them alike.
+            for number in range(args.rounds + 1):
+                seconds = args.warmup if number == 0 else max(1, args.duration // args.rounds)
+                for scenario in scenarios:
+                    script = folder / f"{scenario.replace(' ', '_')}.lua"
+                    base = BLOCKS[scenario] * BLOCK + number * span
+                    script.write_text(lua_script(scenario, seeded, base, span // 2))
                     figures = wrk(port, script, args.connections, seconds)
+                    figures["seconds"] = seconds
                     answered[scenario] = answered.get(scenario, 0) + figures["ok"]
                     runs[scenario] = runs.get(scenario, 0) + 1
-                    if phase == "run":
-                        results[scenario] = figures
-                time.sleep(1)  # the requests in flight when wrk stopped finish
-                rows = json.loads(
-                    run_here([__file__, "count", "--seeded", json.dumps(seeded)], env)
-                )
-                results.setdefault(scenario, {})["rows"] = rows.get(scenario)
-                results[scenario]["answered"] = answered[scenario]
-                results[scenario]["check"] = _row_check(
+                    if number:
+                        rounds[scenario].append(figures)
+                print(f"round {number} done, load average {os.getloadavg()[0]:.1f}", flush=True)
+            time.sleep(1)  # the requests in flight when wrk stopped finish
+            rows = json.loads(run_here([__file__, "count", "--seeded", json.dumps(seeded)], env))
+            for scenario in scenarios:
+                f = results[scenario] = _combine(rounds[scenario])
+                f["rows"] = rows.get(scenario)
+                f["answered"] = answered[scenario]
+                f["check"] = _row_check(
                     scenario, rows, answered[scenario], runs[scenario] * args.connections
                 )
-                f = results[scenario]
                 print(
-                    f"{scenario:10} {f.get('rps', 0):8.0f} req/s  p50 {f.get('p50_ms', 0):7.1f} ms"
-                    f"  p99 {f.get('p99_ms', 0):7.1f} ms  max {f.get('max_ms', 0):7.1f} ms"
-                    f"  {f.get('ok', 0)}/{f.get('requests', 0)} answered 2xx/3xx"
-                    f"  {f['check']}",
+                    f"{scenario:10} {f['rps']:8.0f} req/s  p50 {f['p50_ms']:7.1f} ms"
+                    f"  p99 {f['p99_ms']:7.1f} ms (worst round {f['worst_p99_ms']:.1f})"
+                    f"  {f['ok']}/{f['requests']} answered 2xx/3xx  {f['check']}",
                     flush=True,
                 )
-                if f.get("other_statuses"):
+                if f["other_statuses"]:
                     print("   other answers:", f["other_statuses"][:600], flush=True)
-                if f.get("socket_errors"):
+                if f["socket_errors"]:
                     print("   socket errors:", f["socket_errors"], flush=True)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     load = os.getloadavg()
     print(f"load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f} at the end")
     print()
-    print("| measurement | req/s | ratio | p50 | p99 | statements | rows |")
+    print("| measurement | req/s | ratio | p50 | p99 (worst round) | statements | rows |")
     print("|---|---:|---:|---:|---:|---:|---|")
     for scenario in args.only or SCENARIOS:
         f = results[scenario]
@@ -570,11 +580,29 @@ def main() -> None:
         ratio = f"{f['rps'] / results[base]['rps']:.3f}" if base in results else "1"
         print(
             f"| {scenario} | {f['rps']:,.0f} | {ratio} | {f['p50_ms']:.1f} ms | "
-            f"{f['p99_ms']:.1f} ms | {counts.get(scenario.replace('hot show', 'api'), '')} | "
+            f"{f['p99_ms']:.1f} ms ({f['worst_p99_ms']:.0f}) | "
+            f"{counts.get(scenario.replace('hot show', 'api'), '')} | "
             f"{f['check']} |"
         )
     if args.json:
         print(json.dumps({"statements": counts, "results": results}, indent=1, default=str))
+
+
+def _combine(rounds: list[dict]) -> dict:
+    """A scenario's rounds as one figure: its 2xx answers over its seconds, and
+    the median of the rounds' p50 and p99 (and the worst round's p99)."""
+    ok = sum(r["ok"] for r in rounds)
+    return {
+        "ok": ok,
+        "requests": sum(r["requests"] for r in rounds),
+        "rps": ok / sum(r["ok"] / r["rps"] if r["rps"] else r["seconds"] for r in rounds),
+        "p50_ms": statistics.median(r["p50_ms"] for r in rounds),
+        "p99_ms": statistics.median(r["p99_ms"] for r in rounds),
+        "worst_p99_ms": max(r["p99_ms"] for r in rounds),
+        "rounds_rps": [round(r["rps"], 1) for r in rounds],
+        "socket_errors": sum(r["socket_errors"] for r in rounds),
+        "other_statuses": "".join(r["other_statuses"] for r in rounds),
+    }
 
 
 def _row_check(scenario: str, rows: dict, answered: int, in_flight: int) -> str:
