@@ -74,15 +74,17 @@ def entry(
 ) -> AuditEntry:
     """An audit entry, not yet saved. `data` holds IDs, counts and codes, never
     a person."""
+    # The site's area by its key: no query for the area itself.
+    area_id = area.pk if area is not None else None
     if area is None and site is not None:
-        area = site.municipality.area
+        area_id = site.municipality.area_id
     user = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
     return AuditEntry(
         actor=user,
         actor_label=actor_label,
         action=action,
         site=site,
-        area=area,
+        area_id=area_id,
         object_type=obj._meta.label_lower,
         object_id=str(obj.pk),
         data=data or {},

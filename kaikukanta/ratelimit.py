@@ -21,7 +21,9 @@ Rows of ended windows are swept by one DELETE at most once every
 table holds only the windows of the last few minutes.
 
 `peek` reads a counter without counting (one SELECT or GET): for a penalty
-that other requests must respect, such as too many unknown cards."""
+that other requests must respect, such as too many unknown cards. `hit` can
+read such a counter in the same round trip (`also_peek`): the statement's
+RETURNING clause reads it, or the Redis pipeline GETs it."""
 
 import hashlib
 import math
@@ -53,16 +55,41 @@ class Decision:
     retry_after: int
 
 
+@dataclass(frozen=True)
+class Peek:
+    """A counter to read (not count) along with a hit: `peek`'s arguments."""
+
+    key: str
+    limit: int
+    window: int
+
+
 def hit(key: str, *, limit: int, window: int, now: float | None = None) -> Decision:
     """Count one request against `key`: at most `limit` per `window` seconds."""
+    return hit_and_peek(key, limit=limit, window=window, now=now)[0]
+
+
+def hit_and_peek(
+    key: str, *, limit: int, window: int, also_peek: Peek | None = None, now: float | None = None
+) -> tuple[Decision, Decision | None]:
+    """`hit(key, …)`, and `peek` of `also_peek` in the same round trip (None
+    without one)."""
     now = _clock() if now is None else now
     start = _window_start(now, window)
+    peeked = None
+    if also_peek is not None:
+        peek_start = _window_start(now, also_peek.window)
+        peeked = (_bucket(also_peek.key), peek_start)
     if settings.REDIS_URL:
-        count = _redis_hit(_bucket(key), start, window)
+        count, other = _redis_hit(_bucket(key), start, window, peeked)
     else:
         _sweep_now_and_then(now)
-        count = _sql_hit(_bucket(key), start, window)
-    return _decide(count, limit, start + window - now)
+        count, other = _sql_hit(_bucket(key), start, window, peeked)
+    decision = _decide(count, limit, start + window - now)
+    if also_peek is None:
+        return decision, None
+    seconds_left = peeked[1] + also_peek.window - now
+    return decision, _decide(other, also_peek.limit, seconds_left)
 
 
 def peek(key: str, *, limit: int, window: int, now: float | None = None) -> Decision:
@@ -120,28 +147,42 @@ def _redis_key(bucket: str, start: int) -> str:
     return f"{REDIS_PREFIX}{bucket}:{start}"
 
 
-def _redis_hit(bucket: str, start: int, window: int) -> int:
+def _redis_hit(
+    bucket: str, start: int, window: int, peeked: tuple[str, int] | None
+) -> tuple[int, int]:
     key = _redis_key(bucket, start)
     pipe = _redis(settings.REDIS_URL).pipeline(transaction=True)
     pipe.incr(key)
     pipe.expireat(key, start + window + 1)
-    count, _expiry_set = pipe.execute()
-    return int(count)
+    if peeked is not None:
+        pipe.get(_redis_key(*peeked))
+    count, _expiry_set, *other = pipe.execute()
+    return int(count), int(other[0] or 0) if other else 0
 
 
 # --- SQL ------------------------------------------------------------------------------
 
 
-def _sql_hit(bucket: str, start: int, window: int) -> int:
+def _sql_hit(
+    bucket: str, start: int, window: int, peeked: tuple[str, int] | None
+) -> tuple[int, int]:
     table = connection.ops.quote_name(RateCounter._meta.db_table)
+    # The other counter is read by a subquery of RETURNING (PostgreSQL and SQLite
+    # both allow one): still one statement.
+    other = "0"
+    params: list = [bucket, start, start + window]
+    if peeked is not None:
+        other = f"(SELECT o.hits FROM {table} AS o WHERE o.bucket = %s AND o.window_start = %s)"
+        params += list(peeked)
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table} (bucket, window_start, hits, ends) VALUES (%s, %s, 1, %s) "
             f"ON CONFLICT (bucket, window_start) DO UPDATE SET hits = {table}.hits + 1 "
-            "RETURNING hits",
-            [bucket, start, start + window],
+            f"RETURNING hits, {other}",
+            params,
         )
-        return cursor.fetchone()[0]
+        count, other_count = cursor.fetchone()
+        return count, other_count or 0
 
 
 _sweep_lock = threading.Lock()

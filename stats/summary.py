@@ -18,7 +18,9 @@ so it never disagrees with the committed rows:
 Serialisation. Deciding "the card's first use" reads the card's other uses,
 and moving an offering's or a card's uses reads theirs, so every change that
 touches a card's or an offering's cells holds a PostgreSQL advisory lock on it
-(recording also holds the card's and the offering's row locks; voiding holds
+(recording holds the card's and the offering's row locks, and the card's
+advisory lock only: a correction of an offering takes the offering's row lock
+before its advisory lock, so it waits for the recorder anyway; voiding holds
 only the use's row lock, and must not wait for the card's row after it, or a
 concurrent re-recording of the same use could deadlock). On SQLite, writers
 are serialised anyway.
@@ -106,10 +108,62 @@ def _bump(model: type[Model], keys: list[dict], **deltas: int) -> None:
 # ---------------------------------------------------------------------------
 
 
-def uses_recorded(uses: list[Redemption]) -> None:
+@dataclass(frozen=True)
+class Facts:
+    """What the cells need to know of the uses' cards, sites and offerings,
+    and the cards' other active uses in the uses' years (for distinct cards):
+    `card_years` rows are (pk, card, day, site, the site's area)."""
+
+    cards: dict  # card pk → (Card with its background, the issuing site's area)
+    site_areas: dict  # site pk → area pk
+    offerings: dict  # offering pk → {"sector", "kind"}
+    card_years: list[tuple] | None = None  # None: read them
+
+    @classmethod
+    def of(cls, site: Site, uses: list[Redemption], card_years: list[tuple]) -> "Facts":
+        """From the rows the recording service read under its locks: the uses'
+        cards (with their issuing site's municipality), the site (with its
+        municipality) and the offerings. A correction of any of these holds the
+        same row lock, so they are as current as a fresh read."""
+        cards = {}
+        for use in uses:
+            card = use.card
+            background = Card(
+                kind=card.kind,
+                birth_year=card.birth_year,
+                gender=card.gender,
+                life_situation=card.life_situation,
+                issued_by_id=card.issued_by_id,
+            )
+            cards[card.pk] = (background, card.issued_by.municipality.area_id)
+        offerings = {
+            use.offering.pk: {"sector": use.offering.sector, "kind": use.offering.kind}
+            for use in uses
+            if use.offering is not None
+        }
+        return cls(cards, {site.pk: site.municipality.area_id}, offerings, card_years)
+
+
+def lock_uses(card_pks: set[int]) -> None:
+    """The summary's locks on these cards, in one statement: the recording
+    service takes them after its row locks and before it reads the cards'
+    earlier uses (which decide a card's first use in a period). It holds the
+    offerings' row locks, which every correction of an offering takes before
+    the offering's advisory lock, so it needs no advisory lock on them."""
+    _advisory_lock_keys([(LOCK_CARD, pk % 2**31) for pk in card_pks])
+
+
+def uses_recorded(uses: list[Redemption], facts: "Facts | None" = None) -> None:
     """Count newly recorded uses (already inserted). Called inside the
-    recording transaction, once for all the uses it records."""
-    _apply(uses, +1)
+    recording transaction, once for all the uses it records. With `facts`,
+    the locks were taken (`lock_uses`) and nothing needs reading."""
+    _apply(uses, +1, facts)
+
+
+def recorded_statements(uses: list[Redemption], facts: "Facts") -> list[tuple[str, list]]:
+    """The upserts that count these uses, not executed: for a recording that
+    sends them in its own statement (the locks taken, `lock_uses`)."""
+    return _statements(uses, +1, facts)
 
 
 def use_recorded(redemption: Redemption) -> None:
@@ -138,13 +192,20 @@ def site_cell_values(
 def _advisory_locks(namespace: int, pks: set[int]) -> None:
     """Serialise the upkeep for these cards or offerings (one statement; the
     keys in a fixed order, so two recorders never wait on each other crosswise)."""
-    if connection.vendor != "postgresql" or not pks:
+    _advisory_lock_keys([(namespace, pk % 2**31) for pk in pks])
+
+
+def _advisory_lock_keys(keys: list[tuple[int, int]]) -> None:
+    """Take these (namespace, key) advisory locks in one statement, in a fixed
+    order: cards (7041) before offerings (7042), each by key."""
+    if connection.vendor != "postgresql" or not keys:
         return
+    keys = sorted(set(keys))
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT pg_advisory_xact_lock(%s, k) FROM "
-            "(SELECT k FROM unnest(%s::int[]) AS k ORDER BY k) AS keys",
-            [namespace, sorted(pk % 2**31 for pk in pks)],
+            "SELECT pg_advisory_xact_lock(ns, k) FROM "
+            "(SELECT ns, k FROM unnest(%s::int[], %s::int[]) AS t(ns, k) ORDER BY ns, k) AS keys",
+            [[ns for ns, _k in keys], [k for _ns, k in keys]],
         )
 
 
@@ -189,14 +250,49 @@ def _facts(uses: list[Redemption]) -> tuple[dict, dict, dict]:
     return cards, site_areas, offerings
 
 
-def _apply(uses: list[Redemption], sign: int) -> None:
+def _apply(uses: list[Redemption], sign: int, facts: Facts | None = None) -> None:
     """Add (+1) or take off (−1) the uses in their cells, and the cards that
     they make used (or no longer used) in a period and scope."""
     if not uses:
         return
-    _advisory_locks(LOCK_CARD, {use.card_id for use in uses})
-    _advisory_locks(LOCK_OFFERING, {use.offering_id for use in uses if use.offering_id})
-    cards, site_areas, offerings = _facts(uses)
+    if facts is None:
+        _advisory_lock_keys(
+            [(LOCK_CARD, use.card_id % 2**31) for use in uses]
+            + [(LOCK_OFFERING, use.offering_id % 2**31) for use in uses if use.offering_id]
+        )
+        facts = Facts(*_facts(uses))
+    statements = _statements(uses, sign, facts)
+    if connection.vendor == "postgresql":
+        # One statement, shaped as the recording service's (its cells' CTEs
+        # in the same order): PostgreSQL then updates the tables' rows in the
+        # same order for a void as for a recording, and two of them never
+        # wait for each other's cell rows crosswise.
+        statements = [as_ctes(statements)]
+    for sql, params in statements:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+
+
+def as_ctes(
+    statements: list[tuple[str, list]], before: list[tuple[str, str, list]] = ()
+) -> tuple[str, list]:
+    """The cells' upserts as data-modifying CTEs of one statement (PostgreSQL),
+    after the `before` ones ((name, sql, params)); the statement returns the
+    first `before` CTE's rows (or 1)."""
+    parts, params = [], []
+    for name, sql, part_params in before:
+        parts.append(f"{name} AS ({sql})")
+        params += part_params
+    for number, (sql, cell_params) in enumerate(statements):
+        parts.append(f"c{number} AS ({sql})")
+        params += cell_params
+    result = f"SELECT * FROM {before[0][0]}" if before else "SELECT 1"
+    return f"WITH {', '.join(parts)} {result}", params
+
+
+def _statements(uses: list[Redemption], sign: int, facts: Facts) -> list[tuple[str, list]]:
+    """The upserts of the uses' cells (UseCell, SiteCell, CardsUsed)."""
+    cards, site_areas, offerings = facts.cards, facts.site_areas, facts.offerings
     use_cells: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0])
     site_cells: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0])
     for use in uses:
@@ -218,17 +314,24 @@ def _apply(uses: list[Redemption], sign: int) -> None:
             _add(site_cells[(month, use.site_id, dimension, value)], measures)
     measure_names = ("uses", "children", "other_area_uses")
     use_keys = ("month", "site_id", "offering_id", "channel")
-    # UseCell's two partial unique indexes: a cell with an offering, and one without.
-    for with_offering in (True, False):
-        _upsert(
+    statements = [
+        # UseCell's two partial unique indexes: a cell with an offering, and one without.
+        _upsert_sql(
             UseCell,
             use_keys,
             measure_names,
             {k: v for k, v in use_cells.items() if (k[2] is not None) is with_offering},
             sign,
         )
-    _upsert(SiteCell, ("month", "site_id", "dimension", "value"), measure_names, site_cells, sign)
-    _count_cards(uses, cards, site_areas, sign)
+        for with_offering in (True, False)
+    ]
+    statements.append(
+        _upsert_sql(
+            SiteCell, ("month", "site_id", "dimension", "value"), measure_names, site_cells, sign
+        )
+    )
+    statements.append(_count_cards(uses, cards, site_areas, sign, facts.card_years))
+    return [statement for statement in statements if statement is not None]
 
 
 def _add(totals: list[int], measures: tuple[int, ...]) -> None:
@@ -245,8 +348,22 @@ def _upsert(
 ) -> None:
     """Add each cell's measures (times `sign`) to its row, creating missing ones:
     one INSERT … ON CONFLICT DO UPDATE for all the cells."""
+    statement = _upsert_sql(model, key_names, measure_names, cells, sign)
+    if statement is not None:
+        with connection.cursor() as cursor:
+            cursor.execute(*statement)
+
+
+def _upsert_sql(
+    model: type[Model],
+    key_names: tuple[str, ...],
+    measure_names: tuple[str, ...],
+    cells: dict[tuple, list[int]],
+    sign: int,
+) -> tuple[str, list] | None:
+    """The upsert of `_upsert`, not executed (None: no cells)."""
     if not cells:
-        return
+        return None
     qn = connection.ops.quote_name
     table = qn(model._meta.db_table)
     columns = [*key_names, *measure_names]
@@ -255,12 +372,11 @@ def _upsert(
     params = [value for key, measures in rows for value in (*key, *(sign * m for m in measures))]
     updates = ", ".join(f"{qn(f)} = {table}.{qn(f)} + excluded.{qn(f)}" for f in measure_names)
     target = _conflict_target(model, dict(zip(key_names, rows[0][0], strict=True)))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} ({', '.join(qn(c) for c in columns)}) VALUES {values} "
-            f"ON CONFLICT {target} DO UPDATE SET {updates}",
-            params,
-        )
+    return (
+        f"INSERT INTO {table} ({', '.join(qn(c) for c in columns)}) VALUES {values} "
+        f"ON CONFLICT {target} DO UPDATE SET {updates}",
+        params,
+    )
 
 
 def calendar_periods(day: datetime.date) -> list[tuple[str, datetime.date, datetime.date]]:
@@ -288,21 +404,30 @@ def _covers(day: datetime.date, site: int, area: int | None) -> set[tuple]:
     return cells
 
 
-def _count_cards(uses: list[Redemption], cards: dict, site_areas: dict, sign: int) -> None:
+def _count_cards(
+    uses: list[Redemption],
+    cards: dict,
+    site_areas: dict,
+    sign: int,
+    card_years: list[tuple] | None = None,
+) -> tuple[str, list] | None:
     """+1 (or −1) distinct card in each period and scope where these uses are
-    the card's only active ones: its other active uses in those years are read
-    in one query (a handful a card, at most one per offering and day)."""
+    the card's only active ones: its other active uses in those years
+    (`card_years`, or read in one query: a handful a card, at most one per
+    offering and day)."""
     own = {use.pk for use in uses}
     years = {use.used_on.year for use in uses}
-    others = (
-        Redemption.objects.active()
-        .filter(
-            card__in={use.card_id for use in uses},
-            used_on__gte=datetime.date(min(years), 1, 1),
-            used_on__lte=datetime.date(max(years), 12, 31),
+    others = card_years
+    if others is None:
+        others = (
+            Redemption.objects.active()
+            .filter(
+                card__in={use.card_id for use in uses},
+                used_on__gte=datetime.date(min(years), 1, 1),
+                used_on__lte=datetime.date(max(years), 12, 31),
+            )
+            .values_list("pk", "card_id", "used_on", "site_id", "site__municipality__area_id")
         )
-        .values_list("pk", "card_id", "used_on", "site_id", "site__municipality__area_id")
-    )
     covered: dict[int, set[tuple]] = defaultdict(set)
     for pk, card, day, site, area in others:
         if pk not in own:
@@ -316,7 +441,7 @@ def _count_cards(uses: list[Redemption], cards: dict, site_areas: dict, sign: in
             changed[(period, start, scope, key)][0] += 1
             if scope == "nation":  # the card's first use anywhere: its issuer's too
                 changed[(period, start, "issuer", cards[card][0].issued_by_id)][0] += 1
-    _upsert(CardsUsed, ("period", "start", "scope", "key"), ("cards",), changed, sign)
+    return _upsert_sql(CardsUsed, ("period", "start", "scope", "key"), ("cards",), changed, sign)
 
 
 # ---------------------------------------------------------------------------

@@ -16,18 +16,21 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
 from django.db import DatabaseError, IntegrityError, connection, transaction
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
+from django.db.models.sql import InsertQuery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from kaikukanta import audit, metrics
+from kaikukanta.models import AuditEntry
 from stats import summary as stats_summary
 from usage.card_ids import is_valid_card_id, normalise_card_id
 from usage.models import MAX_CHILDREN, Broker, Card, CardPeriod, Redemption, one_year_from
-from venues.models import Offering, Site, User
+from venues.models import Municipality, Offering, Site, User
 
 # How long a cashier can undo their own record without a reason.
 UNDO_WINDOW = datetime.timedelta(minutes=15)
@@ -160,10 +163,12 @@ def tickets_used(offering: Offering, day: datetime.date) -> int:
 @dataclass(frozen=True)
 class UseRequest:
     """One use to record: a card (as typed, scanned or read from a file) at an
-    offering (None: plain admission) on a day, with children's tickets."""
+    offering (None: plain admission) on a day, with children's tickets. The
+    offering may be given by its pk alone: it is then read once, with its lock,
+    and refused as `offering_not_at_site` when it is not one of the site's."""
 
     card_id: str
-    offering: Offering | None
+    offering: Offering | int | None
     used_on: datetime.date
     children: int = 0
     idempotency_key: str | None = None
@@ -188,7 +193,7 @@ def record_redemption(
     *,
     card_id: str,
     site: Site,
-    offering: Offering | None,
+    offering: Offering | int | None,
     channel: str,
     used_on: datetime.date | None = None,
     children: int = 0,
@@ -201,7 +206,8 @@ def record_redemption(
 ) -> Recorded:
     """Record one use of a card at a venue site: the holder's ticket plus
     `children` children's tickets, for `offering` (None: plain admission at a
-    site with no offerings that day) on `used_on` (default today).
+    site with no offerings that day; a pk: read under its lock) on `used_on`
+    (default today).
 
     The caller has already checked that the recorder may record at `site`.
     The rules are those of `record_redemptions`, on the same path.
@@ -315,14 +321,18 @@ def _cheap_checks(
             outcomes[index] = RedemptionRefused("card_id_malformed")
         elif not _is_child_count(use.children):
             outcomes[index] = RedemptionRefused("children_invalid")
-        elif use.offering is not None and use.offering.site_id != site.pk:
+        elif isinstance(use.offering, Offering) and use.offering.site_id != site.pk:
             outcomes[index] = RedemptionRefused("offering_not_at_site")
         else:
             pending.append((index, replace(use, card_id=card_id)))
-    known = _known_by_key([use for _index, use in pending])
-    for index, use in pending:
-        if use.idempotency_key in known:
-            outcomes[index] = _replay(known[use.idempotency_key], use)
+    if len(pending) > 1:
+        # A batch's retries answer without taking any lock. One use goes to
+        # the locks at once: its key is read with its card's earlier uses
+        # there, in the same statement.
+        known = _known_by_key([use for _index, use in pending])
+        for index, use in pending:
+            if use.idempotency_key in known:
+                outcomes[index] = _replay(known[use.idempotency_key], use)
     return [(index, use) for index, use in pending if outcomes[index] is None]
 
 
@@ -351,17 +361,62 @@ def _replay(earlier: Redemption, use: UseRequest) -> Outcome:
 
 def _locked(rows: QuerySet) -> list:
     """The rows, locked in key order (every recorder takes its locks in the
-    same order, so no two of them ever wait for each other in a circle)."""
+    same order, so no two of them ever wait for each other in a circle); rows
+    they join (select_related) are read, not locked."""
     rows = rows.order_by("pk")
     if _lock_rows:
-        rows = rows.select_for_update()
+        rows = rows.select_for_update(of=("self",))
     return list(rows)
+
+
+def _offering_pk(use: UseRequest) -> int | None:
+    offering = use.offering
+    return offering.pk if isinstance(offering, Offering) else offering
 
 
 def _lock(queryset: QuerySet, pk: int):
     """One row, locked for the rest of the transaction."""
     [row] = _locked(queryset.filter(pk=pk))
     return row
+
+
+def _lock_card_and_offering(card_id: str, offering_pk: int) -> tuple[Card, Offering] | None:
+    """One use's card (with its issuing site and municipality) and offering,
+    locked in one statement: `FOR UPDATE OF card, offering` locks the card's
+    row first and then the offering's, the order every recorder keeps. None
+    when either is missing (the caller then reads them one by one and refuses
+    with the right code)."""
+    qn = connection.ops.quote_name
+    models_and_aliases = [(Card, "c"), (Site, "s"), (Municipality, "m"), (Offering, "o")]
+    columns, fields = [], []
+    for model, alias in models_and_aliases:
+        names = [f.attname for f in model._meta.concrete_fields]
+        fields.append(names)
+        columns += [f"{alias}.{qn(f.column)}" for f in model._meta.concrete_fields]
+    lock = ""
+    if _lock_rows and connection.features.has_select_for_update:
+        lock = " FOR UPDATE OF c, o"
+    sql = (
+        f"SELECT {', '.join(columns)} FROM {qn(Card._meta.db_table)} c "
+        f"JOIN {qn(Site._meta.db_table)} s ON s.id = c.issued_by_id "
+        f"JOIN {qn(Municipality._meta.db_table)} m ON m.id = s.municipality_id "
+        f"CROSS JOIN {qn(Offering._meta.db_table)} o "
+        f"WHERE c.card_id = %s AND o.id = %s{lock}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [card_id, offering_pk])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    instances = []
+    start = 0
+    for (model, _alias), names in zip(models_and_aliases, fields, strict=True):
+        instances.append(model.from_db(connection.alias, names, row[start : start + len(names)]))
+        start += len(names)
+    card, issuer, municipality, offering = instances
+    issuer.municipality = municipality
+    card.issued_by = issuer
+    return card, offering
 
 
 def _set_lock_timeout() -> None:
@@ -377,12 +432,29 @@ def _record_under_locks(
     how: _Recording,
 ) -> None:
     card_ids = {use.card_id for _i, use in pending}
-    cards = {card.card_id: card for card in _locked(Card.objects.filter(card_id__in=card_ids))}
-    offering_pks = {use.offering.pk for _i, use in pending if use.offering}
-    offerings = {o.pk: o for o in _locked(Offering.objects.filter(pk__in=offering_pks))}
+    offering_pks = {_offering_pk(use) for _i, use in pending} - {None}
+    pair = None
+    if len(card_ids) == 1 and len(offering_pks) == 1:
+        pair = _lock_card_and_offering(next(iter(card_ids)), next(iter(offering_pks)))
+    if pair is not None:
+        cards, offerings = {pair[0].card_id: pair[0]}, {pair[1].pk: pair[1]}
+    else:
+        # The card's issuing site's area comes along: the statistics summary counts it.
+        cards = {
+            card.card_id: card
+            for card in _locked(
+                Card.objects.filter(card_id__in=card_ids).select_related("issued_by__municipality")
+            )
+        }
+        offerings = {o.pk: o for o in _locked(Offering.objects.filter(pk__in=offering_pks))}
+    # The summary's locks on the cards, before their earlier uses are read (they
+    # decide a card's first use in a period). Its lock on an offering is not
+    # needed here: every correction that moves an offering's uses takes the
+    # offering's row lock first, which a recorder holds.
+    stats_summary.lock_uses({card.pk for card in cards.values()})
     # Under the locks: a concurrent retry with the same key has committed.
-    known = _known_by_key([use for _i, use in pending])
     ledger = _Ledger(site, cards.values(), offerings.values(), [use for _i, use in pending])
+    known = ledger.known
     if _race_window is not None:
         _race_window()
     recorded: list[tuple[int, Redemption]] = []
@@ -391,7 +463,11 @@ def _record_under_locks(
             outcomes[index] = _replay(known[use.idempotency_key], use)
             continue
         card = cards.get(use.card_id)
-        offering = offerings.get(use.offering.pk) if use.offering else None
+        offering_pk = _offering_pk(use)
+        offering = offerings.get(offering_pk) if offering_pk is not None else None
+        if offering_pk is not None and (offering is None or offering.site_id != site.pk):
+            outcomes[index] = RedemptionRefused("offering_not_at_site")
+            continue
         try:
             _check_offering(ledger, offering, use.used_on)
             if card is None:
@@ -419,7 +495,7 @@ def _record_under_locks(
         )
         ledger.add(redemption)
         recorded.append((index, redemption))
-    _insert(site, [redemption for _i, redemption in recorded], how)
+    _insert(site, [redemption for _i, redemption in recorded], how, ledger)
     for index, redemption in recorded:
         outcomes[index] = Recorded(redemption, created=True)
 
@@ -457,17 +533,93 @@ class _Ledger:
         self._plain: dict[tuple, Redemption] = {}
         self._used: dict[tuple, int] = {}
         self._plain_days: dict[datetime.date, bool] = {}
+        # The uses recorded before under the uses' idempotency keys.
+        self.known: dict[str, Redemption] = {}
+        # The cards' other active uses in the uses' years, for the statistics
+        # summary's distinct cards: (pk, card, day, site, the site's area).
+        self.card_years: list[tuple] = []
         card_pks = [card.pk for card in cards]
-        offering_pks = [offering.pk for offering in offerings]
+        offering_pks = {offering.pk for offering in offerings}
         plain_days = {use.used_on for use in uses if use.offering is None}
-        earlier = Redemption.objects.active().filter(card__in=card_pks)
-        earlier = earlier.filter(
-            Q(offering__in=offering_pks)
-            | Q(offering__isnull=True, site=site, used_on__in=plain_days)
-        ).select_related("offering")
+        keys = {use.idempotency_key for use in uses if use.idempotency_key}
+        years = {use.used_on.year for use in uses}
+        # One query: the earlier uses the rules look at, the same cards' uses in
+        # the years (which the summary needs anyway) and the known keys.
+        rows = Q(
+            voided_at__isnull=True,
+            card__in=card_pks,
+            used_on__gte=datetime.date(min(years), 1, 1),
+            used_on__lte=datetime.date(max(years), 12, 31),
+        ) | Q(voided_at__isnull=True, card__in=card_pks, offering__in=offering_pks)
+        if keys:
+            rows |= Q(idempotency_key__in=keys)
+        earlier = Redemption.objects.filter(rows).annotate(
+            site_area=F("site__municipality__area_id")
+        )
+        capped = [o for o in offerings if o.cap is not None]
+        by_pk = {offering.pk: offering for offering in offerings}
+        counted = len(uses) == 1 and len(capped) == 1
+        if counted:
+            earlier = self._with_cap_count(earlier, capped[0], uses[0].used_on)
+        else:
+            earlier = earlier.select_related("offering")
+        first, last = min(years), max(years)
         for redemption in earlier:
-            self._remember(redemption)
-        self._count_caps([o for o in offerings if o.cap is not None], uses)
+            if redemption.pk is None:
+                continue  # the cap's count alone: the card has no such earlier uses
+            if redemption.offering_id in by_pk:
+                redemption.offering = by_pk[redemption.offering_id]  # the locked row
+            if redemption.idempotency_key in keys:
+                self.known[redemption.idempotency_key] = redemption
+            if redemption.is_voided or redemption.card_id not in card_pks:
+                continue
+            if first <= redemption.used_on.year <= last:
+                self.card_years.append(
+                    (
+                        redemption.pk,
+                        redemption.card_id,
+                        redemption.used_on,
+                        redemption.site_id,
+                        redemption.site_area,
+                    )
+                )
+            if redemption.offering_id in offering_pks or (
+                redemption.offering_id is None
+                and redemption.site_id == site.pk
+                and redemption.used_on in plain_days
+            ):
+                self._remember(redemption)
+        if not counted:
+            self._count_caps(capped, uses)
+
+    def _with_cap_count(self, earlier: QuerySet, offering: Offering, day: datetime.date) -> list:
+        """The earlier uses, and the tickets counted against the one capped
+        offering of a single use, in one statement: the count is a one-row
+        query that the earlier uses are LEFT JOINed to. (It runs after the
+        locks, as the separate count of a batch does, so it sees every use
+        committed before them.)"""
+        table = connection.ops.quote_name(Redemption._meta.db_table)
+        cap_sql = (
+            "SELECT COUNT(*) + COALESCE(SUM(children), 0) AS cap_tickets "
+            f"FROM {table} WHERE voided_at IS NULL AND offering_id = %s"
+        )
+        cap_params: list = [offering.pk]
+        if offering.cap_is_per_day:
+            cap_sql += " AND used_on = %s"
+            cap_params.append(day)
+        try:
+            earlier_sql, earlier_params = earlier.order_by().query.sql_with_params()
+        except EmptyResultSet:  # no card and no key: nothing earlier to read
+            earlier_sql, earlier_params = "SELECT * FROM " + table + " WHERE 1 = 0", []
+        rows = list(
+            Redemption.objects.raw(
+                f"SELECT e.*, cap.cap_tickets FROM ({cap_sql}) cap "
+                f"LEFT JOIN ({earlier_sql}) e ON 1 = 1",
+                [*cap_params, *earlier_params],
+            )
+        )
+        self._used[self._cap_key(offering, day)] = rows[0].cap_tickets
+        return rows
 
     def _remember(self, redemption: Redemption) -> None:
         offering = redemption.offering
@@ -536,33 +688,83 @@ class _Ledger:
             self._used[key] = self._used.get(key, 0) + redemption.tickets
 
 
-def _insert(site: Site, redemptions: list[Redemption], how: _Recording) -> None:
+def _insert(site: Site, redemptions: list[Redemption], how: _Recording, ledger: "_Ledger") -> None:
     """The accepted uses, their cells in the statistics summary and their audit
-    entries, a few statements for any number of uses."""
+    entries: on PostgreSQL one statement for one use (its INSERT, the audit
+    entry's and the summary's upserts as data-modifying CTEs); otherwise a few
+    statements for any number of uses."""
     if not redemptions:
         return
+    entries = [
+        audit.entry(
+            action="redemption.recorded",
+            obj=redemption,
+            actor=how.recorded_by,
+            actor_label=how.actor_label,
+            site=site,
+            data={
+                "card_id": redemption.card.card_id,
+                "offering_id": redemption.offering_id,
+                "used_on": redemption.used_on.isoformat(),
+                "children": redemption.children,
+                "channel": redemption.channel,
+                "over_cap": redemption.over_cap,
+            },
+        )
+        for redemption in redemptions
+    ]
+    # What the summary counts by, from the rows already read under the locks.
+    facts = stats_summary.Facts.of(site, redemptions, ledger.card_years)
+    if connection.vendor == "postgresql" and len(redemptions) == 1:
+        _insert_one(redemptions[0], entries[0], facts)
+        return
     Redemption.objects.bulk_create(redemptions)
-    stats_summary.uses_recorded(redemptions)  # the statistics summary, same transaction
-    audit.log_many(
-        [
-            audit.entry(
-                action="redemption.recorded",
-                obj=redemption,
-                actor=how.recorded_by,
-                actor_label=how.actor_label,
-                site=site,
-                data={
-                    "card_id": redemption.card.card_id,
-                    "offering_id": redemption.offering_id,
-                    "used_on": redemption.used_on.isoformat(),
-                    "children": redemption.children,
-                    "channel": redemption.channel,
-                    "over_cap": redemption.over_cap,
-                },
-            )
-            for redemption in redemptions
-        ]
+    for redemption, entry in zip(redemptions, entries, strict=True):
+        entry.object_id = str(redemption.pk)
+    stats_summary.uses_recorded(redemptions, facts)  # the summary, same transaction
+    audit.log_many(entries)
+
+
+def _insert_one(redemption: Redemption, entry: AuditEntry, facts: "stats_summary.Facts") -> None:
+    """One use, its audit entry and its summary cells in one statement
+    (PostgreSQL): the use's INSERT … RETURNING id feeds the audit entry's."""
+    qn = connection.ops.quote_name
+    use_sql, use_params = _insert_sql(redemption)
+    entry_fields = [f for f in AuditEntry._meta.concrete_fields if not f.primary_key]
+    entry_values = []
+    entry_params: list = []
+    for field in entry_fields:
+        if field.attname == "object_id":
+            entry_values.append("r.id::text")
+            continue
+        value = field.pre_save(entry, add=True)
+        entry_values.append("%s")
+        entry_params.append(field.get_db_prep_save(value, connection))
+    entry_sql = (
+        f"INSERT INTO {qn(AuditEntry._meta.db_table)} "
+        f"({', '.join(qn(f.column) for f in entry_fields)}) "
+        f"SELECT {', '.join(entry_values)} FROM r"
     )
+    sql, params = stats_summary.as_ctes(
+        stats_summary.recorded_statements([redemption], facts),
+        before=[("r", f"{use_sql} RETURNING id", use_params), ("a", entry_sql, entry_params)],
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        redemption.pk = cursor.fetchone()[0]
+    redemption._state.adding = False
+    redemption._state.db = connection.alias
+    entry.object_id = str(redemption.pk)
+
+
+def _insert_sql(redemption: Redemption) -> tuple[str, list]:
+    """The INSERT of one use as Django would send it (defaults, pre_save and
+    the database's types applied), without RETURNING."""
+    fields = [f for f in Redemption._meta.concrete_fields if not f.primary_key]
+    query = InsertQuery(Redemption)
+    query.insert_values(fields, [redemption])
+    [(sql, params)] = query.get_compiler(connection=connection).as_sql()
+    return sql, list(params)
 
 
 # ---------------------------------------------------------------------------

@@ -414,3 +414,31 @@ def test_a_batch_costs_a_fixed_number_of_queries_whatever_its_size(net):
         return len(queries)
 
     assert queries_for(6) == queries_for(60)
+
+
+@pytest.mark.parametrize("by_pk", [False, True])
+def test_an_unknown_card_at_a_capped_offering_is_refused_as_unknown(net, by_pk):
+    # One use, one capped offering: its cap is counted in the statement that
+    # reads the card's earlier uses, even when there is no card to read them of.
+    show = OfferingFactory(site=net.venue_a, cap=3)
+    with pytest.raises(RedemptionRefused) as refused:
+        record_redemption(
+            card_id="NOPE-1234",
+            site=net.venue_a,
+            offering=show.pk if by_pk else show,
+            channel=Redemption.Channel.DESK,
+        )
+    assert refused.value.code == "card_unknown"
+    assert not Redemption.objects.exists()
+
+
+def test_an_offering_given_by_a_pk_of_another_site_or_none_is_not_the_sites(net):
+    card = CardFactory(issued_by=net.dist_a)
+    elsewhere = OfferingFactory(site=net.venue_b)
+    for pk in (elsewhere.pk, elsewhere.pk + 1000):
+        with pytest.raises(RedemptionRefused) as refused:
+            record_redemption(
+                card_id=card.card_id, site=net.venue_a, offering=pk, channel=Redemption.Channel.API
+            )
+        assert refused.value.code == "offering_not_at_site"
+    assert not Redemption.objects.exists()

@@ -48,7 +48,16 @@ class TokenRateThrottle(BaseThrottle):
             settings.API_CARD_CHECK_RATE_LIMIT if scope == "card_check" else settings.API_RATE_LIMIT
         )
         limit, window = parse_rate(rate)
-        decision = ratelimit.hit(f"api:{scope}:{token.prefix}", limit=limit, window=window)
+        # A card check also reads the token's unknown-card answers of this
+        # minute (refuse_if_slowed_down), in the same round trip.
+        decision, unknown = ratelimit.hit_and_peek(
+            f"api:{scope}:{token.prefix}",
+            limit=limit,
+            window=window,
+            also_peek=_unknown_cards_peek(token) if scope == "card_check" else None,
+        )
+        if unknown is not None:
+            request._request.unknown_cards = unknown
         self._wait = decision.retry_after
         return decision.allowed
 
@@ -68,13 +77,21 @@ def _unknown_cards_key(token: BrokerToken) -> str:
     return f"api:card_unknown:{token.prefix}"
 
 
-def refuse_if_slowed_down(token: BrokerToken) -> None:
-    """429 while the token is over its unknown-card answers of this minute."""
-    decision = ratelimit.peek(
+def _unknown_cards_peek(token: BrokerToken) -> ratelimit.Peek:
+    return ratelimit.Peek(
         _unknown_cards_key(token),
         limit=settings.API_UNKNOWN_CARDS_PER_MINUTE,
         window=UNKNOWN_CARDS_WINDOW,
     )
+
+
+def refuse_if_slowed_down(token: BrokerToken, request=None) -> None:
+    """429 while the token is over its unknown-card answers of this minute (as
+    read with the request's own rate check, where it was)."""
+    decision = getattr(request, "unknown_cards", None)
+    if decision is None:
+        peek = _unknown_cards_peek(token)
+        decision = ratelimit.peek(peek.key, limit=peek.limit, window=peek.window)
     if not decision.allowed:
         raise _rate_limited(decision, SLOWED_DOWN)
 

@@ -33,7 +33,6 @@ from usage.api.problems import (
 )
 from usage.card_ids import is_valid_card_id, normalise_card_id
 from usage.models import Broker, BrokerToken, Card, Redemption
-from venues.models import Offering
 
 IDEMPOTENCY_KEY_MAX = 64
 
@@ -175,7 +174,7 @@ class CardDetail(BrokerView):
         if card is None:
             throttling.count_unknown_card(self.token)
             raise Problem("card_unknown", services.REFUSAL_MESSAGES["card_unknown"])
-        throttling.refuse_if_slowed_down(self.token)
+        throttling.refuse_if_slowed_down(self.token, request._request)
         reason = card.refusal_on(timezone.localdate())
         return Response(
             s.CardSerializer(
@@ -273,11 +272,6 @@ class RedemptionList(BrokerView):
             raise serializers.ValidationError(errors)
         data = serializer.validated_data
         site = access.broker_site_or_404(self.broker, data["site_id"])
-        offering = None
-        if data["offering_id"] is not None:
-            offering = Offering.objects.filter(pk=data["offering_id"]).first()
-            if offering is None:
-                raise services.RedemptionRefused("offering_not_at_site")
         fingerprint = services.request_fingerprint(
             # The normalised body: a retry that differs only in the card ID's
             # case or spaces, or in a default spelled out, is the same request.
@@ -293,7 +287,9 @@ class RedemptionList(BrokerView):
             result = services.record_redemption(
                 card_id=data["card_id"],
                 site=site,
-                offering=offering,
+                # By its pk: the service reads it once, with its lock, and
+                # refuses one that is not the site's (offering_not_at_site).
+                offering=data["offering_id"],
                 channel=Redemption.Channel.API,
                 used_on=data["date"],
                 children=data["children"],

@@ -8,7 +8,6 @@ from django.utils.translation import gettext_lazy as _
 from usage.desk.card_check import day_range
 from usage.forms import CardIdField
 from usage.services import REFUSAL_MESSAGES
-from venues.models import Offering
 
 
 class DeskDayField(forms.DateField):
@@ -45,25 +44,31 @@ class DeskViewForm(forms.Form):
     card = forms.CharField(required=False, max_length=200)
 
 
+NOT_LISTED = _("Choose one of the offerings listed.")
+
+
 class DeskRecordForm(forms.Form):
     """One use recorded at the desk. The rules are checked by the service; this
     form only parses what the page sent."""
 
     day = DeskDayField()
     card = _desk_card_field()
-    offering = forms.ModelChoiceField(
-        queryset=None,
+    # The offering's pk: the recording service reads the offering once, with its
+    # lock, and refuses one that is not the site's (the desk then says
+    # NOT_LISTED); whether it is on the day, excluded or full is for the service
+    # to say too, in its own words.
+    offering = forms.IntegerField(
         required=False,
-        error_messages={"invalid_choice": _("Choose one of the offerings listed.")},
+        min_value=1,
+        max_value=2**31 - 1,
+        error_messages={"invalid": NOT_LISTED, "min_value": NOT_LISTED, "max_value": NOT_LISTED},
     )
     children = forms.IntegerField(required=False, min_value=0)
     key = forms.CharField(required=False, max_length=200)
 
     def __init__(self, *args, site, **kwargs):
         super().__init__(*args, **kwargs)
-        # Only the site's own offerings; whether one is on the day, excluded or
-        # full is for the service to say, in its own words.
-        self.fields["offering"].queryset = Offering.objects.filter(site=site)
+        self.site = site
 
     def clean_children(self):
         return self.cleaned_data["children"] or 0

@@ -34,7 +34,7 @@ from kaikukanta.access import Can
 from usage import services
 from usage.desk import card_check
 from usage.desk.card_check import CardState, card_state
-from usage.desk.forms import DeskRecordForm, DeskViewForm
+from usage.desk.forms import NOT_LISTED, DeskRecordForm, DeskViewForm
 from usage.models import Redemption
 from usage.services import RedemptionRefused
 from venues.models import Site
@@ -81,6 +81,8 @@ def _refused(refusal: RedemptionRefused) -> Alert:
     if refusal.code == "idempotency_mismatch":
         # Only a form sent again after going back in the browser gets here.
         message = _("This form was already sent. Check the card again to record a new use.")
+    elif refusal.code == "offering_not_at_site":
+        message = NOT_LISTED  # the page listed only the site's own
     else:
         message = refusal.message
     return Alert(_("Not recorded"), message, refusal.code)
@@ -387,7 +389,7 @@ def desk_record(request: HttpRequest) -> HttpResponse:
         {
             "card": data["card"],
             "site": site.pk,
-            "offering": offering.pk if offering else None,
+            "offering": offering,
             "day": day,
             "children": children,
             "user": request.user.pk,
@@ -412,7 +414,7 @@ def desk_record(request: HttpRequest) -> HttpResponse:
             day,
             state=card_state(data["card"], day),
             alert=_refused(refusal),
-            chosen_offering=offering.pk if offering else None,
+            chosen_offering=offering,
             chosen_children=children,
             focus=_FOCUS_BY_CODE.get(refusal.code, "record"),
         )
