@@ -250,6 +250,16 @@ def cell_text(value: Any) -> str:
     return " ".join(str(value).split())
 
 
+def shown_text(value: Any) -> str:
+    """A cell as the pages show it: cell_text, with a date in the Finnish
+    format (29.11.2026) that the import reads back as well."""
+    if isinstance(value, datetime.datetime) and value.time() == datetime.time():
+        value = value.date()
+    if isinstance(value, datetime.date) and not isinstance(value, datetime.datetime):
+        return f"{value.day}.{value.month}.{value.year}"
+    return cell_text(value)
+
+
 def _is_blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
@@ -342,7 +352,7 @@ class SpreadsheetFile:
                 break
             if all(_is_blank(v) for v in values):
                 continue
-            cells = [cell_text(v)[:60] for v in values]
+            cells = [shown_text(v)[:60] for v in values]
             while cells and not cells[-1]:
                 cells.pop()
             top.append((number, cells))

@@ -44,6 +44,7 @@ from usage.import_files import (
     RawRow,
     cell_text,
     open_upload,
+    shown_text,
 )
 from usage.models import ImportBatch, Redemption, SiteColumnMapping
 from usage.offline_table import offering_pk_from_code, offerings_in_period, table_columns
@@ -571,7 +572,7 @@ def _skipped_row(raw: RawRow) -> dict[str, Any]:
         "card_id": "",
         "children": None,
         "shown": {
-            "date": cell_text(raw.values.get("date"))[:40],
+            "date": shown_text(raw.values.get("date"))[:40],
             "offering": cell_text(raw.values.get("offering"))[:120],
             "card_id": cell_text(raw.values.get("card_id"))[:40],
             "children": cell_text(raw.values.get("children"))[:10],
