@@ -470,6 +470,8 @@ def _remembering(batch: ImportBatch, site: Site) -> dict | None:
     mapping = Mapping.from_json(batch.mapping or {})
     if mapping.origin != "chosen" or batch.file_format == ImportBatch.Format.ENTRY:
         return None
+    if batch.is_confirmed and not mapping.remember:
+        return None  # said before the confirmation; what is remembered now may be newer
     remembered = imports.remembered_columns(site)
     return {
         "will": imports.described_columns(mapping.remember or {}),

@@ -314,6 +314,8 @@ def test_remembering_is_off_by_default_when_other_columns_are_remembered(net, wo
     confirm(contact, batch)
     assert SiteColumnMapping.objects.get(site=net.venue_a).columns == REMEMBERED
     assert Redemption.objects.count() == 1
+    # Once confirmed, the page no longer speaks of the site's columns of the day.
+    assert "remembered for this site" not in _preview(contact, batch)
 
 
 def test_the_remembered_columns_change_only_when_the_import_is_confirmed(net, world, contact):
