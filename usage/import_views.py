@@ -211,8 +211,8 @@ def _upload_refused(request, site, message, form=None):
 
 
 def _top_rows(located, no_header: bool) -> list[tuple[int, list[str], str]]:
-    """The first rows of the file as a sheet shows them, each as "above" (the
-    header row, skipped), "header" or "data", as wide as the widest."""
+    """The first rows of the file as a sheet shows them, each marked "above"
+    (above the header row: skipped), "header" or "data", as wide as the widest."""
     width = located.width
     rows = []
     for number, cells in located.top:
