@@ -3,12 +3,12 @@
     .venv/bin/python bench/hostile_uploads.py [--before OLD_IMPORT_FILES.py]
 
 Each file goes through what an upload does with it before anything is saved:
-`open_upload`, `locate` and `read_rows` of `usage.import_files`. For each,
+`open_upload`, `locate` and `read_rows` of `usage.sheets.files`. For each,
 the CPU seconds of the web process and of the reader process it starts
 (user + system, from getrusage), the wall-clock time, and the answer.
 
 With --before, the same files also go through another copy of
-`usage/import_files.py` (e.g. `git show <commit>:usage/import_files.py >
+`usage/sheets/files.py` (e.g. `git show <commit>:usage/import_files.py >
 /tmp/old.py`), each in a child process limited to --cap CPU seconds and 3 GB
 of memory, so that the measurement cannot take the machine down with it.
 Results go to stdout.
@@ -69,7 +69,7 @@ def load(path: str):
 
 
 def measure(path: str, name: str) -> None:
-    """One file through one copy of import_files (in this process): one line."""
+    """One file through one copy of usage/sheets/files.py (in this process): one line."""
     data = FILES[name]()
     module = load(path)
     cpu, wall = _cpu(), time.monotonic()
@@ -79,7 +79,7 @@ def measure(path: str, name: str) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--before", help="another copy of usage/import_files.py")
+    parser.add_argument("--before", help="another copy of usage/sheets/files.py")
     parser.add_argument("--cap", type=int, default=120, help="CPU seconds for --before runs")
     parser.add_argument("--one", nargs=2, help=argparse.SUPPRESS)  # PATH NAME: a child run
     args = parser.parse_args()
@@ -90,7 +90,7 @@ def main() -> None:
     for name, make in FILES.items():
         print(f"{name} ({len(make()):,} bytes)")
         for label, path in (
-            ("now", str(ROOT / "usage" / "import_files.py")),
+            ("now", str(ROOT / "usage" / "sheets" / "files.py")),
             ("before", args.before),
         ):
             if path is None:

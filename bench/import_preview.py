@@ -13,9 +13,9 @@ unknown cards, ~1 % bad dates, and shows that fill past their caps. Then it
 measures, each phase on its own:
 
   plain read   openpyxl read-only, data_only: every row's values, nothing else
-  our read     usage.import_files + interpret_rows: the checks, the scan of
+  our read     usage.sheets.files + interpret_rows: the checks, the scan of
                the sheet's XML, every value parsed, offerings resolved
-  preview      usage.imports.start_file_import: the read, every row through
+  preview      usage.sheets.imports.start_file_import: the read, every row through
                record_redemptions in one transaction rolled back, the batch saved
   confirm      (with --confirm) the same rows recorded for real
 
@@ -198,7 +198,7 @@ def table(venue, shows, cards, rows: int, rng: random.Random) -> tuple[bytes, di
     """The downloaded table, filled with `rows` rows as a venue would."""
     from openpyxl import load_workbook
 
-    from usage.offline_table import build_table, offering_label
+    from usage.sheets.offline_table import build_table, offering_label
 
     dates = [s.date for s in shows]
     wb = load_workbook(io.BytesIO(build_table(venue, min(dates), max(dates))))
@@ -235,9 +235,9 @@ def run(args, vendor: str, test_db: str) -> None:
     from django.db import connection
     from openpyxl import load_workbook
 
-    from usage import imports
-    from usage.import_files import open_upload
     from usage.models import ImportBatch, Redemption
+    from usage.sheets import imports
+    from usage.sheets.files import open_upload
     from venues.models import Site
 
     rng = random.Random(args.seed)

@@ -11,7 +11,7 @@ cashier signed in, a broker token, cards), and starts the app in gunicorn
 three workers) on a free port. Then:
 
 - API clients record uses (POST /api/v1/redemptions) and desk clients check
-  a card (GET /desk/card/, as desk.js does) and record it (POST
+  a card (POST /desk/card/, as desk.js does) and record it (POST
   /desk/record/), each use a card of its own; a use answered 503 is sent again
   with the same Idempotency-Key (the desk: the page's key) until answered;
 - a probe asks /healthz ten times a second;
@@ -443,11 +443,17 @@ class Load:
         self._keep(use)
         csrf = uuid.uuid4().hex  # a CSRF secret of our own, sent as cookie and header alike
         cookies = f"{seeded['session_cookie']}={seeded['session']}; csrftoken={csrf}"
-        query = urlencode({"card": card_id, "site": seeded["site"]})
+        # POST, as the desk's script sends it: the card ID stays out of URLs.
+        query = urlencode({"card": card_id, "site": seeded["site"], "day": seeded["today"]})
 
         def check() -> Answer:
-            headers = {"Cookie": cookies, "Accept": "application/json"}
-            return ask(self.port, "GET", f"/desk/card/?{query}", None, headers, self.clock)
+            headers = {
+                "Cookie": cookies,
+                "Accept": "application/json",
+                "X-CSRFToken": csrf,
+                "Content-Type": "application/x-www-form-urlencoded",
+            }
+            return ask(self.port, "POST", "/desk/card/", query, headers, self.clock)
 
         if self._send_until_answered(check, use.checks).status != 200:
             return

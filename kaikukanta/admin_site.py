@@ -191,6 +191,10 @@ class AuditedAdmin:
     def audit_place(self, request: HttpRequest, obj: models.Model) -> dict:
         return {}
 
+    def audit_place_of_deleted(self, request: HttpRequest, obj: models.Model) -> dict:
+        """Where the deletion of obj is filed: by default where obj was."""
+        return self.audit_place(request, obj)
+
     def audit_log(
         self, request: HttpRequest, obj: models.Model, what: str, data: dict | None = None
     ) -> None:
@@ -200,7 +204,11 @@ class AuditedAdmin:
                 obj=obj,
                 actor=request.user,
                 data={"via": "admin", **(data or {})},
-                **self.audit_place(request, obj),
+                **(
+                    self.audit_place_of_deleted(request, obj)
+                    if what == "deleted"
+                    else self.audit_place(request, obj)
+                ),
             )
 
     def save_model(self, request: HttpRequest, obj, form, change: bool) -> None:

@@ -35,6 +35,9 @@ class _Names:
     uses: dict[int, Any] = field(default_factory=dict)
     people: dict[int, Any] = field(default_factory=dict)
     brokers: dict[int, Any] = field(default_factory=dict)
+    # The objects that entries are about, by (object type, ID): the admin's
+    # changes, onboarding material.
+    objects: dict[tuple[str, int], Any] = field(default_factory=dict)
 
     @classmethod
     def of(cls, entries: Sequence[AuditEntry]) -> "_Names":
@@ -42,7 +45,10 @@ class _Names:
         from venues.models import Offering, User
 
         offering_ids, use_ids, person_ids, broker_ids = set(), set(), set(), set()
+        object_ids: dict[str, set[int | None]] = {}
         for entry in entries:
+            if entry.object_type in _NAMED_TYPES:
+                object_ids.setdefault(entry.object_type, set()).add(_int(entry.object_id))
             data = entry.data or {}
             if entry.action.startswith("offering."):
                 offering_ids.add(_int(entry.object_id))
@@ -56,7 +62,24 @@ class _Names:
             uses=_bulk(Redemption.objects.select_related("offering"), use_ids),
             people=_bulk(User.objects.only("full_name", "email"), person_ids),
             brokers=_bulk(Broker.objects.only("name"), broker_ids),
+            objects={
+                (label, pk): obj
+                for label, ids in object_ids.items()
+                for pk, obj in _bulk(apps.get_model(label).objects.all(), ids).items()
+            },
         )
+
+    def name_of(self, entry: AuditEntry) -> str:
+        """The name of what the entry is about, as it is now; its number when
+        it is gone (a deleted site)."""
+        obj = self.objects.get((entry.object_type, _int(entry.object_id)))  # type: ignore[arg-type]
+        if obj is None:
+            return _("no. %(id)s") % {"id": entry.object_id}
+        if hasattr(obj, "get_full_name"):
+            return obj.get_full_name()
+        if hasattr(obj, "get_kind_display"):  # onboarding material is known by its kind
+            return obj.get_kind_display()
+        return str(obj)
 
 
 def _int(value: object) -> int | None:
@@ -86,6 +109,17 @@ def sentence(entry: AuditEntry) -> str:
 _COMMANDS = {
     "seed_demo": gettext_lazy("The demo data"),
     "manage.py broker_token": gettext_lazy("A maintainer, on the server"),
+    "retention": gettext_lazy("The data retention"),
+}
+# The types of object whose entries name them (read in bulk by `_Names`).
+_NAMED_TYPES = {
+    "venues.user",
+    "venues.area",
+    "venues.municipality",
+    "venues.organisation",
+    "venues.site",
+    "usage.broker",
+    "venues.onboardingitem",
 }
 
 
@@ -279,6 +313,108 @@ def _import(entry: AuditEntry, data: Data, context: Data, names: _Names) -> str:
     )
 
 
+def _background_removed(entry: AuditEntry, data: Data, context: Data, names: _Names) -> str:
+    return _("%(who)s removed the background data of card %(card)s.") % context
+
+
+# Changes made in the admin (kaikukanta.admin_site.AuditedAdmin), one sentence
+# each: Finnish and Swedish inflect the kind of thing, so it cannot be a blank.
+_ADMIN_SENTENCES: dict[str, Any] = {
+    "person.added": gettext_lazy("%(who)s added the person %(name)s."),
+    "person.changed": gettext_lazy("%(who)s changed the details of %(name)s: %(fields)s."),
+    "person.deleted": gettext_lazy("%(who)s deleted the person %(name)s."),
+    "area.added": gettext_lazy("%(who)s added the area %(name)s."),
+    "area.changed": gettext_lazy("%(who)s changed the area %(name)s: %(fields)s."),
+    "area.deleted": gettext_lazy("%(who)s deleted the area %(name)s."),
+    "municipality.added": gettext_lazy("%(who)s added the municipality %(name)s."),
+    "municipality.changed": gettext_lazy("%(who)s changed the municipality %(name)s: %(fields)s."),
+    "municipality.deleted": gettext_lazy("%(who)s deleted the municipality %(name)s."),
+    "organisation.added": gettext_lazy("%(who)s added the organisation %(name)s."),
+    "organisation.changed": gettext_lazy("%(who)s changed the organisation %(name)s: %(fields)s."),
+    "organisation.deleted": gettext_lazy("%(who)s deleted the organisation %(name)s."),
+    "site.added": gettext_lazy("%(who)s added the site %(name)s."),
+    "site.changed": gettext_lazy("%(who)s changed the site %(name)s: %(fields)s."),
+    "site.deleted": gettext_lazy("%(who)s deleted the site %(name)s."),
+    "broker.added": gettext_lazy("%(who)s added the ticket broker %(name)s."),
+    "broker.changed": gettext_lazy("%(who)s changed the ticket broker %(name)s: %(fields)s."),
+    "broker.deleted": gettext_lazy("%(who)s deleted the ticket broker %(name)s."),
+}
+
+
+def _admin_change(entry: AuditEntry, data: Data, context: Data, names: _Names) -> str:
+    context["name"] = names.name_of(entry)
+    context["fields"] = _admin_fields(entry.object_type, data.get("fields", []))
+    return str(_ADMIN_SENTENCES[entry.action]) % context
+
+
+def _admin_fields(object_type: str, changed: Iterable[str]) -> str:
+    """The fields an admin form changed; "checklist.x" is a field of the site's
+    checklist, saved with the site."""
+    parts: dict[str, list[str]] = {}
+    for name in changed:
+        part, _dot, field_name = name.rpartition(".")
+        parts.setdefault(part, []).append(field_name)
+    labels = [
+        _fields(f"venues.{part}" if part else object_type, field_names)
+        for part, field_names in parts.items()
+    ]
+    return ", ".join(label for label in labels if label != "–") or _("nothing")
+
+
+def _admin_membership(entry: AuditEntry, data: Data, context: Data, names: _Names) -> str:
+    context["person"] = _person(names, data.get("user_id"))
+    context["role"] = _choice("venues.Membership", "role", data.get("role"))
+    context["place"] = _place(entry)
+    if entry.action == "membership.added":
+        return _("%(who)s gave %(person)s access as %(role)s at %(place)s.") % context
+    context["fields"] = _fields("venues.Membership", data.get("fields", []))
+    return _("%(who)s changed the access of %(person)s at %(place)s: %(fields)s.") % context
+
+
+def _person_support(entry: AuditEntry, data: Data, context: Data, names: _Names) -> str:
+    context["name"] = names.name_of(entry)
+    if entry.action == "person.password_link_sent":
+        return _("%(who)s sent %(name)s a link to set a new password.") % context
+    return _("%(who)s removed the second factor of %(name)s.") % context
+
+
+def _second_factor(entry: AuditEntry, data: Data, context: Data, names: _Names) -> str:
+    passkey = data.get("kind") == "passkey"
+    if entry.action == "second_factor.recovery_codes":
+        return _("%(who)s made new recovery codes.") % context
+    if entry.action == "second_factor.removed":
+        if passkey:
+            return _("%(who)s removed a passkey.") % context
+        return _("%(who)s removed an authenticator app.") % context
+    if passkey:
+        return _("%(who)s added a passkey as a second factor.") % context
+    return _("%(who)s set up an authenticator app as a second factor.") % context
+
+
+_ONBOARDING_SENTENCES: dict[str, Any] = {
+    "onboarding.published": gettext_lazy("%(who)s published the onboarding material %(name)s."),
+    "onboarding.changed": gettext_lazy(
+        "%(who)s changed the onboarding material %(name)s (version %(version)s)."
+    ),
+    "onboarding.corrected": gettext_lazy(
+        "%(who)s published a correction to the onboarding material %(name)s."
+    ),
+    "onboarding.notice_withdrawn": gettext_lazy(
+        "%(who)s took down a correction to the onboarding material %(name)s."
+    ),
+    "onboarding.withdrawn": gettext_lazy("%(who)s withdrew the onboarding material %(name)s."),
+    "onboarding.restored": gettext_lazy(
+        "%(who)s brought the onboarding material %(name)s back into use."
+    ),
+}
+
+
+def _onboarding(entry: AuditEntry, data: Data, context: Data, names: _Names) -> str:
+    context["name"] = names.name_of(entry)
+    context["version"] = data.get("version", "–")
+    return str(_ONBOARDING_SENTENCES[entry.action]) % context
+
+
 def _other(entry: AuditEntry, data: Data, context: Data, names: _Names) -> str:
     """An action without a sentence of its own: its label, else the kind of
     thing that changed, never the code."""
@@ -307,4 +443,14 @@ _RENDERERS: dict[str, Callable[..., str]] = {
     "broker_token.created": _broker_token,
     "broker_token.revoked": _broker_token,
     "import.confirmed": _import,
+    "card.background_removed": _background_removed,
+    **dict.fromkeys(_ADMIN_SENTENCES, _admin_change),
+    "membership.added": _admin_membership,
+    "membership.changed": _admin_membership,
+    "person.password_link_sent": _person_support,
+    "person.second_factor_reset": _person_support,
+    "second_factor.added": _second_factor,
+    "second_factor.removed": _second_factor,
+    "second_factor.recovery_codes": _second_factor,
+    **dict.fromkeys(_ONBOARDING_SENTENCES, _onboarding),
 }

@@ -182,6 +182,24 @@ class Browser:
         )
         assert status == 302, f"the login answered {status}"
 
+    def verify_second_factor(self, server_url: str, totp_key: str) -> None:
+        """The second step of logging in, with the current code of an
+        authenticator app that holds totp_key (hex, as django-otp stores it)."""
+        from django_otp.oath import TOTP
+
+        url = f"{server_url}/accounts/two-factor/"
+        status, _headers, page = self.request(url)
+        assert status == 200, status
+        token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+        assert token, "no CSRF token on the second-factor page"
+        code = TOTP(bytes.fromhex(totp_key)).token()
+        status, _headers, _body = self.request(
+            url,
+            data={"csrfmiddlewaretoken": token.group(1).decode(), "code": f"{code:06d}"},
+            headers={"Referer": url},
+        )
+        assert status == 302, f"the second factor answered {status}"
+
 
 class _NoRedirects(urllib.request.HTTPRedirectHandler):
     """Hands redirects back to the caller (as an answer with their status)."""

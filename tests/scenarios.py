@@ -55,6 +55,7 @@ import os
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kaikukanta.settings")
 import django
 django.setup()
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from tests.factories import AreaFactory, SiteFactory, UserFactory
 from venues.models import Organisation
 
@@ -62,9 +63,12 @@ area = AreaFactory(name="Area A")
 SiteFactory(name="Venue A", organisation__area=area, organisation__kind=Organisation.Kind.VENUE)
 SiteFactory(name="Distributor A", organisation__area=area,
             organisation__kind=Organisation.Kind.DISTRIBUTOR)
-UserFactory(email="admin@example.fi", is_national_admin=True)  # password: secret-password
+admin = UserFactory(email="admin@example.fi", is_national_admin=True)  # password: secret-password
+TOTPDevice.objects.create(user=admin, key=os.environ["ADMIN_TOTP_KEY"], confirmed=True)
 """
 ADMIN = ("admin@example.fi", "secret-password")
+# The national admin's authenticator app (a national admin always needs one).
+ADMIN_TOTP_KEY = "3132333435363738393031323334353637383930"
 
 
 def migrated_small_world(database_url: str) -> None:
@@ -73,7 +77,7 @@ def migrated_small_world(database_url: str) -> None:
     env = app_env(database_url)
     manage("migrate", "--noinput", "-v0", env=env)
     manage("createcachetable", env=env)
-    done = run_python("-c", SMALL_WORLD, env=env)
+    done = run_python("-c", SMALL_WORLD, env={**env, "ADMIN_TOTP_KEY": ADMIN_TOTP_KEY})
     assert done.returncode == 0, done.stderr
 
 

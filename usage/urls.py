@@ -1,19 +1,17 @@
-from django.urls import path
+"""The `usage` namespace: the card register (distributors), a venue's uses,
+and each channel's pages from its own package."""
 
-from usage import desk_views, offline, uses, views
-from usage.import_urls import urlpatterns as import_urlpatterns
+from django.urls import include, path
+
+from usage import uses, views
 
 app_name = "usage"
 urlpatterns = [
-    path("desk/", desk_views.desk_page, name="desk"),
-    path("desk/check/", desk_views.desk_check, name="desk_check"),
-    path("desk/card/", desk_views.desk_card, name="desk_card"),
-    path("desk/record/", desk_views.desk_record, name="desk_record"),
-    path("desk/uses/<int:pk>/undo/", desk_views.desk_undo, name="desk_undo"),
+    path("desk/", include("usage.desk.urls")),
     # Recording while the network is down.
-    path("desk/offline/", offline.offline_page, name="desk_offline"),
-    path("desk/offline/sync/", offline.offline_sync, name="desk_offline_sync"),
-    path("desk/sw.js", offline.service_worker, name="service_worker"),
+    path("desk/", include("usage.offline.urls")),
+    # The offline table, the paper form and the import of both.
+    path("", include("usage.sheets.urls")),
     # The distributor's pages.
     path("distributor/<int:site_id>/cards/", views.cards, name="cards"),
     path("distributor/<int:site_id>/cards/new/", views.card_register, name="card_register"),
@@ -29,4 +27,3 @@ urlpatterns = [
     path("sites/<int:site_id>/uses/", uses.uses, name="uses"),
     path("sites/<int:site_id>/uses/<int:pk>/void/", uses.use_void, name="use_void"),
 ]
-urlpatterns += import_urlpatterns

@@ -152,6 +152,11 @@ class SiteAdmin(AreaScopedChoices, AuditedAdmin, ScopedAdmin):
     def audit_place(self, request, obj):
         return {"site": obj}
 
+    def audit_place_of_deleted(self, request, obj):
+        # The entry outlives the site, so it is filed under the site's area:
+        # an entry that pointed at the site would keep it from being deleted.
+        return {"area": obj.municipality.area}
+
     def has_delete_permission(self, request, obj=None):
         # Sites with history are closed (is_active off), not deleted.
         return access.is_national_admin(request.user)

@@ -72,7 +72,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     date_joined = models.DateTimeField(_("joined"), default=timezone.now)
     # Where the person last worked at the desk: the desk and its offline page
-    # open there, on every device (usage.desk_views). Not a role: access still
+    # open there, on every device (usage.desk.views). Not a role: access still
     # comes from memberships, and a site no longer in scope is ignored.
     last_desk_site = models.ForeignKey(
         "Site",

@@ -10,7 +10,7 @@ from tests.e2e.axe import axe_violations, describe
 from tests.e2e.session import log_in
 from tests.usage.offline_helpers import csv_bytes, days_ago, scene
 from usage.models import Redemption
-from usage.offline_table import offering_code
+from usage.sheets.offline_table import offering_code
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

@@ -19,8 +19,9 @@ from tests.e2e.axe import axe_violations, describe
 from tests.e2e.session import log_in
 from tests.e2e.watch import Visit
 from tests.factories import CardFactory, OfferingFactory
-from usage import offline, services
+from usage import services
 from usage.models import Card, Redemption
+from usage.offline import views as offline_views
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -307,7 +308,7 @@ def test_a_page_that_knows_a_larger_limit_learns_the_servers_and_sends_in_order(
     cards = [CardFactory(issued_by=net.dist_a) for _ in range(5)]
     saved = entries_for(net, show, cards)
     watched = open_offline(page, live_server, net)  # the page was cached with a limit of 500
-    monkeypatch.setattr(offline, "MAX_ENTRIES_PER_SYNC", 2)
+    monkeypatch.setattr(offline_views, "MAX_ENTRIES_PER_SYNC", 2)
     sizes = sync_sizes(page)
 
     page.evaluate(SEED, [f"kaikukanta-offline-{net.cashier.pk}", saved])

@@ -44,7 +44,7 @@ def drop(name: str) -> None:
 
 
 def test_the_demo_datas_backup_restores_with_the_same_rows_and_figures():
-    call_command("seed_demo", stdout=io.StringIO())
+    call_command("seed_demo", "--force", stdout=io.StringIO())
 
     kept = backup_check("--keep")
 

@@ -12,7 +12,14 @@ from django.utils import timezone
 from kaikukanta import replica
 from tests.clusters import Clusters, server_binaries, wait_for
 from tests.processes import Browser, Gunicorn
-from tests.scenarios import ADMIN, app_env, migrated_small_world, record_a_use, report_figure
+from tests.scenarios import (
+    ADMIN,
+    ADMIN_TOTP_KEY,
+    app_env,
+    migrated_small_world,
+    record_a_use,
+    report_figure,
+)
 from usage.models import Redemption
 from venues.models import Site
 
@@ -132,6 +139,7 @@ def test_the_report_reads_the_replica_and_still_answers_when_it_stops(tmp_path):
         with Gunicorn(env, workers=1, log_path=tmp_path / "gunicorn.log") as server:
             admin = Browser()
             admin.log_in(server.url, *ADMIN)
+            admin.verify_second_factor(server.url, ADMIN_TOTP_KEY)
 
             def figure() -> int:
                 status, _headers, body = admin.request(server.url + report_csv)

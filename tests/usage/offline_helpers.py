@@ -14,7 +14,7 @@ from openpyxl import Workbook, load_workbook
 
 from tests.factories import CardFactory, OfferingFactory
 from usage.models import ImportBatch, Redemption
-from usage.offline_table import KEYS_SHEET
+from usage.sheets.offline_table import KEYS_SHEET
 from venues.models import Offering
 
 TODAY = timezone.localdate

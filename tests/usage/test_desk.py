@@ -15,7 +15,8 @@ from django.utils.formats import date_format, time_format
 
 from tests.factories import CardFactory, MembershipFactory, OfferingFactory, UserFactory
 from tests.logins import log_in
-from usage import desk, services
+from usage import services
+from usage.desk import card_check
 from usage.models import Card, Redemption
 from usage.services import RedemptionRefused, record_redemption
 from venues.models import Membership, Offering
@@ -785,7 +786,7 @@ def test_the_desks_counts_are_the_services_counts(net):
     services.void_redemption(redemption=voided, reason="test", voided_by=net.cashier)
 
     for day in (TODAY(), tomorrow):
-        for row in desk.offerings_on(net.venue_a, day):
+        for row in card_check.offerings_on(net.venue_a, day):
             assert row.used == services.tickets_used(row.offering, day), (row.offering, day)
 
 
@@ -804,14 +805,14 @@ def test_the_show_starting_next_is_preselected_then_admission_and_courses(net):
     admission = OfferingFactory(
         site=net.venue_a, kind=Offering.Kind.ADMISSION, title="Museum", start_time=None
     )
-    rows = desk.offerings_on(net.venue_a, day)
+    rows = card_check.offerings_on(net.venue_a, day)
 
     assert [row.offering for row in rows] == [matinee, evening, admission, course]
-    assert desk.next_offering(rows, day, at(10)).offering == matinee
-    assert desk.next_offering(rows, day, at(15)).offering == evening
-    assert desk.next_offering(rows, day, at(20)).offering == admission
+    assert card_check.next_offering(rows, day, at(10)).offering == matinee
+    assert card_check.next_offering(rows, day, at(15)).offering == evening
+    assert card_check.next_offering(rows, day, at(20)).offering == admission
     only_shows = [row for row in rows if row.offering.kind == Offering.Kind.SHOW]
-    assert desk.next_offering(only_shows, day, at(20)).offering == evening
+    assert card_check.next_offering(only_shows, day, at(20)).offering == evening
 
 
 def test_a_full_or_excluded_offering_is_never_preselected(net):
@@ -822,9 +823,9 @@ def test_a_full_or_excluded_offering_is_never_preselected(net):
         excluded=True,
         exclusion_reason="Private event",
     )
-    rows = desk.offerings_on(net.venue_a, TODAY())
+    rows = card_check.offerings_on(net.venue_a, TODAY())
     assert full in [row.offering for row in rows]
-    assert desk.next_offering(rows, TODAY()) is None
+    assert card_check.next_offering(rows, TODAY()) is None
 
 
 def test_when_every_offering_is_full_nothing_is_preselected_and_the_card_field_keeps_the_focus(

@@ -23,8 +23,8 @@ from tests.usage.offline_helpers import (
     workbook,
     zip_bomb,
 )
-from usage.import_files import MAX_UPLOAD_BYTES, FileRefused, open_upload
 from usage.models import Redemption
+from usage.sheets.files import MAX_UPLOAD_BYTES, FileRefused, open_upload
 
 pytestmark = pytest.mark.usefixtures("english")
 

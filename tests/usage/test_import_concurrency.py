@@ -11,8 +11,8 @@ from django.db import connection
 from kaikukanta.models import AuditEntry
 from tests.concurrency import run_at_once
 from tests.usage.offline_helpers import csv_bytes, days_ago, scene
-from usage import imports
 from usage.models import ImportBatch, Redemption
+from usage.sheets import imports
 
 pytestmark = [
     pytest.mark.postgres_only,

@@ -8,9 +8,9 @@ import pytest
 from django.urls import reverse
 
 from tests.usage.offline_helpers import batch_of, confirm, counts, days_ago
-from usage.import_forms import ENTRY_MAX_ROWS, ENTRY_ROWS
 from usage.models import ImportBatch, Redemption
-from usage.offline_table import offering_code
+from usage.sheets.forms import ENTRY_MAX_ROWS, ENTRY_ROWS
+from usage.sheets.offline_table import offering_code
 
 pytestmark = pytest.mark.usefixtures("english")
 

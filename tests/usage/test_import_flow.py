@@ -23,9 +23,9 @@ from tests.usage.offline_helpers import (
     upload,
     workbook,
 )
-from usage import imports
 from usage.models import ImportBatch, Redemption
 from usage.services import record_redemption
+from usage.sheets import imports
 
 pytestmark = pytest.mark.usefixtures("english")
 
@@ -262,7 +262,7 @@ def test_a_label_copied_without_the_hidden_sheet_is_found_by_its_code(net, world
 
 
 def test_an_offering_of_another_site_is_refused(net, world, contact):
-    from usage.offline_table import offering_code
+    from usage.sheets.offline_table import offering_code
 
     data = csv_bytes(
         [
@@ -412,7 +412,7 @@ def test_a_confirmed_import_shows_in_the_sites_audit_trail(net, world, contact):
 
 def test_offerings_are_found_by_title_time_or_code(net, world, contact):
     from tests.factories import OfferingFactory
-    from usage.offline_table import offering_code
+    from usage.sheets.offline_table import offering_code
 
     day = days_ago(4)
     matinee = OfferingFactory(
@@ -464,7 +464,7 @@ def test_a_table_downloaded_in_any_language_is_imported_by_its_headers(
         "Children's tickets": "Lasten liput",
         "Notes": "Omat merkinnät",
     }
-    monkeypatch.setattr("usage.offline_table._", lambda text: words.get(text, text))
+    monkeypatch.setattr("usage.sheets.offline_table._", lambda text: words.get(text, text))
     table = download_table(contact, net.venue_a)
     assert [c.value for c in load_workbook(io.BytesIO(table)).active[1]] == list(words.values())
 

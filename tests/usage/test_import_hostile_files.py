@@ -8,8 +8,8 @@ import pytest
 
 from tests.usage import hostile_files
 from tests.usage.offline_helpers import counts, days_ago, upload, workbook
-from usage import import_files
-from usage.import_files import FileRefused, open_upload
+from usage.sheets import files
+from usage.sheets.files import FileRefused, open_upload
 
 pytestmark = pytest.mark.usefixtures("english")
 
@@ -43,7 +43,7 @@ def test_more_than_1000_merged_ranges_are_refused(net, world, contact):
 
 def test_a_small_workbook_that_unpacks_to_50_mb_is_refused_unread(net, world, contact):
     data = hostile_files.unpacks_to(49)
-    assert len(data) < import_files.MAX_UPLOAD_BYTES
+    assert len(data) < files.MAX_UPLOAD_BYTES
 
     content = _refused(contact, net, data)
 
@@ -52,7 +52,7 @@ def test_a_small_workbook_that_unpacks_to_50_mb_is_refused_unread(net, world, co
 
 def test_more_than_500000_cells_are_refused(net, world, contact):
     data = hostile_files.rows_of_cells(100_001, columns=5)
-    assert len(data) < import_files.MAX_UPLOAD_BYTES
+    assert len(data) < files.MAX_UPLOAD_BYTES
 
     content = _refused(contact, net, data)
 
@@ -68,7 +68,7 @@ def test_a_workbook_that_takes_too_long_to_read_is_stopped_at_its_cpu_budget(
     net, world, contact, monkeypatch
 ):
     # Within every count (300,000 cells), but more than a second of openpyxl.
-    monkeypatch.setattr(import_files, "READ_CPU_SECONDS", 1)
+    monkeypatch.setattr(files, "READ_CPU_SECONDS", 1)
     data = hostile_files.rows_of_cells(60_000, columns=5)
 
     content = _refused(contact, net, data)
@@ -77,7 +77,7 @@ def test_a_workbook_that_takes_too_long_to_read_is_stopped_at_its_cpu_budget(
 
 
 def test_a_reader_that_does_not_finish_on_the_clock_is_stopped(monkeypatch):
-    monkeypatch.setattr(import_files, "READ_WALL_SECONDS", 0.01)
+    monkeypatch.setattr(files, "READ_WALL_SECONDS", 0.01)
     data = workbook([["Date", "Offering", "Card ID"], [days_ago(3), "Hamlet", "KK000001"]])
 
     with pytest.raises(FileRefused) as refused:
@@ -88,14 +88,14 @@ def test_a_reader_that_does_not_finish_on_the_clock_is_stopped(monkeypatch):
 
 def test_the_reader_gets_no_settings_or_secrets(monkeypatch):
     seen = {}
-    real_run = import_files.subprocess.run
+    real_run = files.subprocess.run
 
     def spying(args, **kwargs):
         seen.update(kwargs["env"])
         return real_run(args, **kwargs)
 
     monkeypatch.setenv("DATABASE_URL", "postgres://secret@db/kaikukanta")
-    monkeypatch.setattr(import_files.subprocess, "run", spying)
+    monkeypatch.setattr(files.subprocess, "run", spying)
     open_upload(workbook([["Date", "Offering", "Card ID"]]))
 
     assert "DATABASE_URL" not in seen and "SECRET_KEY" not in seen
@@ -111,8 +111,8 @@ def test_the_limits_messages_are_translated(net, world, contact, settings):
 
 
 def test_the_reader_knows_the_offline_tables_hidden_sheet_by_its_name():
-    from usage import workbook_reader
-    from usage.offline_table import KEYS_SHEET
+    from usage.sheets import workbook_reader
+    from usage.sheets.offline_table import KEYS_SHEET
 
     assert workbook_reader.KEYS_SHEET == KEYS_SHEET
 
@@ -121,7 +121,7 @@ def test_a_reader_that_could_not_be_started_refuses_the_file(monkeypatch):
     def no_processes(*args, **kwargs):
         raise OSError(11, "Resource temporarily unavailable")
 
-    monkeypatch.setattr(import_files.subprocess, "run", no_processes)
+    monkeypatch.setattr(files.subprocess, "run", no_processes)
     data = workbook([["Date", "Offering", "Card ID"]])
 
     with pytest.raises(FileRefused) as refused:

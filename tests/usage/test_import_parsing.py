@@ -5,7 +5,7 @@ import datetime
 
 import pytest
 
-from usage.imports import (
+from usage.sheets.imports import (
     normalise_header,
     own_mapping,
     parse_card_id,

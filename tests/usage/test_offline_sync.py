@@ -13,9 +13,11 @@ from django.utils import timezone
 
 from kaikukanta.models import AuditEntry
 from tests.factories import CardFactory, OfferingFactory
-from usage import offline, services
+from usage import services
 from usage.models import Card, Redemption
-from usage.offline import MAX_ENTRIES_PER_SYNC
+from usage.offline import sync as offline_sync
+from usage.offline import views as offline_views
+from usage.offline.sync import MAX_ENTRIES_PER_SYNC
 from usage.services import RedemptionRefused
 from venues.models import Membership
 
@@ -163,7 +165,7 @@ def test_too_many_entries_at_once_are_refused_with_the_limit_to_keep(net, client
 
 
 def test_every_answer_and_the_page_announce_the_limit_of_one_sync(net, client_for, monkeypatch):
-    monkeypatch.setattr(offline, "MAX_ENTRIES_PER_SYNC", 2)
+    monkeypatch.setattr(offline_views, "MAX_ENTRIES_PER_SYNC", 2)
     cashier = client_for("cashier")
     cards = [CardFactory(issued_by=net.dist_a) for _ in range(3)]
 
@@ -228,7 +230,7 @@ def test_a_card_locked_by_another_recorder_is_answered_retry_and_recorded_once_f
 def test_the_services_temporary_refusals_are_answered_retry_and_the_rest_are_final():
     assert "busy" in services.TEMPORARY_REFUSALS
     for code in services.REFUSAL_MESSAGES:
-        status = offline._answer("e1", RedemptionRefused(code))["status"]
+        status = offline_sync._answer("e1", RedemptionRefused(code))["status"]
         temporary = code in services.TEMPORARY_REFUSALS
         assert status == "retry" if temporary else status in ("already", "refused"), code
 

@@ -13,7 +13,7 @@ from pypdf import PdfReader
 from tests.factories import OfferingFactory
 from tests.logins import log_in
 from tests.usage.offline_helpers import TODAY, days_ago, download_table, labels_in, scene
-from usage.offline_table import (
+from usage.sheets.offline_table import (
     KEYS_SHEET,
     offering_code,
     offering_label,

@@ -7,9 +7,9 @@ import zipfile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from kaikukanta.demo.onboarding import simple_docx, simple_pdf
 from venues.models import OnboardingItem, OnboardingNotice
 from venues.onboarding import services
-from venues.onboarding.demo import simple_docx, simple_pdf
 from venues.onboarding.files import check_upload
 
 PPTX_MAIN = "application/vnd.openxmlformats-officedocument.presentationml.presentation.main+xml"

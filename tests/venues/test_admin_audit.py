@@ -8,9 +8,9 @@ from django.urls import reverse
 from kaikukanta.admin_site import AuditedAdmin, admin_site
 from kaikukanta.audit import ACTION_LABELS
 from kaikukanta.models import AuditEntry
-from tests.factories import MembershipFactory
+from tests.factories import MembershipFactory, SiteFactory
 from usage.models import Broker
-from venues.models import Membership
+from venues.models import Membership, Site
 
 pytestmark = pytest.mark.django_db
 Role = Membership.Role
@@ -129,3 +129,19 @@ def test_a_refused_change_writes_nothing(net, client_for):
     response = client_for("coordinator").post(url, {"full_name": "X", "email": "x@example.fi"})
     assert response.status_code == 403
     assert not AuditEntry.objects.filter(action__startswith="person.").exists()
+
+
+def test_a_national_admin_deleting_a_site_without_history_is_audited_under_its_area(
+    net, client_for
+):
+    # The entry is filed under the area: one that pointed at the site would keep
+    # the site from being deleted (the audit trail protects what it names).
+    site = SiteFactory(organisation=net.venue_a.organisation, municipality=net.venue_a.municipality)
+    response = client_for("national_admin").post(
+        reverse("admin:venues_site_delete", args=[site.pk]), {"post": "yes"}
+    )
+    assert response.status_code == 302
+    assert not Site.objects.filter(pk=site.pk).exists()
+    entry = AuditEntry.objects.get(action="site.deleted")
+    assert entry.site is None and entry.area == net.area_a
+    assert entry.object_id == str(site.pk) and entry.actor == net.national_admin

@@ -10,10 +10,10 @@ from django.core.management import CommandError, call_command
 from django.db.models import F
 from django.utils import timezone
 
+from kaikukanta.demo.scale import CARD_PREFIX
+from kaikukanta.demo.uses import cards_to_try
 from tests.factories import CardFactory
-from usage.demo import cards_to_try
 from usage.models import Broker, Card, Redemption
-from usage.scale import CARD_PREFIX
 from usage.services import record_redemption
 from venues.management.commands.seed_demo import Command as SeedDemo
 from venues.models import (
@@ -122,7 +122,7 @@ def test_scale_bulk_creates_uses_that_obey_the_rules_and_tops_up_on_a_second_run
 def test_seed_demo_creates_the_demo_broker_whose_token_works_as_docs_api_md_says(capsys):
     from rest_framework.test import APIClient
 
-    from usage.demo import DEMO_BROKER_TOKEN
+    from kaikukanta.demo.uses import DEMO_BROKER_TOKEN
 
     call_command("seed_demo")
     call_command("seed_demo")  # the same token again, not a second one

@@ -7,7 +7,16 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone, translation
 
-from usage.demo import (
+from kaikukanta.demo.network import (
+    DEMO_PASSWORD,
+    DEMO_RECOVERY_CODES,
+    demo_logins,
+    demo_totp_secret,
+    seed_demo_second_factor,
+    seed_network,
+)
+from kaikukanta.demo.onboarding import seed_onboarding
+from kaikukanta.demo.uses import (
     DEMO_BROKER_NAME,
     DEMO_BROKER_TOKEN,
     almost_full_show,
@@ -16,15 +25,6 @@ from usage.demo import (
     seed_demo_usage,
     seed_scale,
 )
-from venues.demo import (
-    DEMO_PASSWORD,
-    DEMO_RECOVERY_CODES,
-    demo_logins,
-    demo_totp_secret,
-    seed_demo_second_factor,
-    seed_network,
-)
-from venues.onboarding.demo import seed_onboarding
 
 
 class Command(BaseCommand):

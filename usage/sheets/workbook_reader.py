@@ -3,7 +3,7 @@
 An .xlsx file is a zip of XML, and a small one can ask for a great deal of
 work: 2 KB of `<mergeCell ref="A2:A1048576"/>` entries, or a few megabytes
 that unpack to tens of megabytes of rows. So the web process never parses an
-uploaded workbook's XML itself. `usage.import_files` runs this file as a
+uploaded workbook's XML itself. `usage.sheets.files` runs this file as a
 script in a fresh, isolated Python (`python -I`, an empty environment: no
 settings, no secrets, no database connection), hands it the upload on
 standard input and reads back plain JSON: each visible sheet's non-blank
@@ -11,7 +11,7 @@ rows (the first MAX_COLUMNS columns), its merged ranges and its formula
 cells without a value, and the offline table's hidden offering keys.
 
 The process limits itself before it reads a byte, to the budget the parent
-passes (`usage.import_files.READ_CPU_SECONDS` and `READ_MEMORY_BYTES`): CPU
+passes (`usage.sheets.files.READ_CPU_SECONDS` and `READ_MEMORY_BYTES`): CPU
 seconds (the kernel stops it past them), address space, no files written and
 no core dump. The parent adds a wall-clock timeout. Within those, the script
 counts before it parses: cells, shared strings, merged ranges and the cells
@@ -31,7 +31,7 @@ import traceback
 import zipfile
 import zlib
 
-# The limits. usage.import_files names them in its messages.
+# The limits. usage.sheets.files names them in its messages.
 MAX_COLUMNS = 100
 MAX_SCANNED_ROWS = 100_000  # rows read at most, blank ones included
 HEADER_SCAN_ROWS = 20
@@ -40,7 +40,7 @@ MAX_SHARED_STRINGS = 500_000
 MAX_MERGED_RANGES = 1_000
 MAX_MERGED_CELLS = 100_000  # cells covered by all merged ranges together
 MAX_KEY_ROWS = 5_000  # rows of the offline table's hidden offering keys
-KEYS_SHEET = "Kaikukanta-keys"  # usage.offline_table.KEYS_SHEET (a test keeps them equal)
+KEYS_SHEET = "Kaikukanta-keys"  # usage.sheets.offline_table.KEYS_SHEET (a test keeps them equal)
 
 _CELL = re.compile(rb"<(?:\w{1,16}:)?c[\s/>]")
 _SHARED_STRING = re.compile(rb"<(?:\w{1,16}:)?si[\s/>]")

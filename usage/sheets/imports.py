@@ -4,7 +4,7 @@ report, or a paper form typed in.
 The pattern is pretix's: upload, preview, map columns, validate, and save in
 one transaction.
 
-1. `start_file_import` reads the upload (`usage.import_files`), finds its
+1. `start_file_import` reads the upload (`usage.sheets.files`), finds its
    columns by their headers (fi, sv or en, in any order) or by the mapping
    remembered for the site, and reads the rows. A report with foreign headers
    waits for `apply_columns`, which remembers the choice for the site.
@@ -35,7 +35,15 @@ from openpyxl.utils.datetime import from_excel
 
 from kaikukanta import audit, errors
 from usage.card_ids import normalise_card_id
-from usage.import_files import (
+from usage.models import ImportBatch, Redemption, SiteColumnMapping
+from usage.services import (
+    REFUSAL_MESSAGES,
+    Recorded,
+    RedemptionRefused,
+    UseRequest,
+    record_redemptions,
+)
+from usage.sheets.files import (
     SKIP_ABOVE_HEADER,
     SKIP_ONLY_NOTE,
     SKIP_OTHER_COLUMNS,
@@ -46,15 +54,7 @@ from usage.import_files import (
     open_upload,
     shown_text,
 )
-from usage.models import ImportBatch, Redemption, SiteColumnMapping
-from usage.offline_table import offering_pk_from_code, offerings_in_period, table_columns
-from usage.services import (
-    REFUSAL_MESSAGES,
-    Recorded,
-    RedemptionRefused,
-    UseRequest,
-    record_redemptions,
-)
+from usage.sheets.offline_table import offering_pk_from_code, offerings_in_period, table_columns
 from venues.models import Offering, Site, User
 
 FIELDS = ("date", "offering", "card_id", "children")

@@ -20,9 +20,9 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils import timezone
 
+from kaikukanta.demo.network import DemoNetwork
 from usage import brokers, services
 from usage.models import Broker, Card, Redemption
-from venues.demo import DemoNetwork
 from venues.models import Offering
 
 Kind = Offering.Kind
@@ -386,6 +386,6 @@ def seed_scale(count: int, *, seed: int = 5, progress=None) -> int:
     """Bulk-create about `count` redemptions over five years with the cards and
     offerings they need, spread over every venue and distributor site. Returns
     the number of redemptions created."""
-    from usage.scale import ScaleSeeder
+    from kaikukanta.demo.scale import ScaleSeeder
 
     return ScaleSeeder(count, seed=seed, progress=progress).run()

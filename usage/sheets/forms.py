@@ -9,9 +9,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from openpyxl.utils import get_column_letter
 
-from usage.import_files import MAX_UPLOAD_BYTES
-from usage.imports import FIELDS, Mapping
-from usage.offline_table import MAX_PERIOD_DAYS
+from usage.sheets.files import MAX_UPLOAD_BYTES
+from usage.sheets.imports import FIELDS, Mapping
+from usage.sheets.offline_table import MAX_PERIOD_DAYS
 from venues.models import Offering, Site
 
 ENTRY_ROWS = 25  # a paper form's rows

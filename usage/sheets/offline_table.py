@@ -2,7 +2,7 @@
 
 A venue downloads them for a site and a period before the network goes away,
 records uses on them while it is away, and imports them afterwards
-(`usage.imports`). Both list the site's offerings of the period with a short
+(`usage.sheets.imports`). Both list the site's offerings of the period with a short
 code; the table also keeps a hidden sheet that maps each dropdown label to
 its offering, so that renaming an offering in the register later does not
 break importing a table downloaded earlier.

@@ -31,9 +31,10 @@ from django.views.decorators.http import require_GET, require_POST
 
 from kaikukanta import access
 from kaikukanta.access import Can
-from usage import desk, services
-from usage.desk import CardState, card_state
-from usage.forms import DeskRecordForm, DeskViewForm
+from usage import services
+from usage.desk import card_check
+from usage.desk.card_check import CardState, card_state
+from usage.desk.forms import DeskRecordForm, DeskViewForm
 from usage.models import Redemption
 from usage.services import RedemptionRefused
 from venues.models import Site
@@ -101,10 +102,10 @@ def _desk_site(request: HttpRequest, requested: str | None, *, remember: bool) -
     if requested:
         site = access.site_or_404(request.user, requested, Can.RECORD)
         if remember:
-            desk.remember_site(request.user, site)
+            card_check.remember_site(request.user, site)
         return site
     sites = list(access.sites(request.user, Can.RECORD).order_by("name"))
-    site = desk.remembered_site(request.user, sites)
+    site = card_check.remembered_site(request.user, sites)
     if site is None:
         raise Http404
     return site
@@ -159,20 +160,22 @@ def _context(
 ) -> dict[str, Any]:
     user = request.user
     today = timezone.localdate()
-    rows = desk.offerings_on(site, day)
+    rows = card_check.offerings_on(site, day)
     card_valid = state is not None and state.usable
     earlier: list[Redemption] = []
     if card_valid:
         # One query for every offering of the day: never one per offering.
-        earlier = desk.earlier_uses(access.redemptions(user), card=state.card, site=site, day=day)
-        rows = desk.for_card(rows, earlier, day)
-    plain_use = desk.plain_admission_use(earlier, day) if card_valid and not rows else None
+        earlier = card_check.earlier_uses(
+            access.redemptions(user), card=state.card, site=site, day=day
+        )
+        rows = card_check.for_card(rows, earlier, day)
+    plain_use = card_check.plain_admission_use(earlier, day) if card_valid and not rows else None
     usable = {str(row.offering.pk): row for row in rows if row.usable}
     # The card can be recorded for something: an offering it can use, or plain
     # admission where the site has nothing on offer and it has not had one.
     can_record = card_valid and (bool(usable) if rows else plain_use is None)
     chosen = usable.get(str(chosen_offering)) if chosen_offering else None
-    chosen = chosen or desk.next_offering(rows, day)
+    chosen = chosen or card_check.next_offering(rows, day)
     children_allowed = state.card.children_allowed if can_record else 0
     # No children's field where only courses can be chosen (none on a course).
     only_courses = bool(usable) and all(row.is_course for row in usable.values())
@@ -194,12 +197,12 @@ def _context(
     recent = [
         (use, not use.is_voided and access.may_undo(user, use))
         for use in (
-            desk.recorded_today(access.redemptions(user), site=site, user=user)
+            card_check.recorded_today(access.redemptions(user), site=site, user=user)
             if with_recent
             else []
         )
     ]
-    first_day, last_day = desk.day_range(today)
+    first_day, last_day = card_check.day_range(today)
     return {
         "site": site,
         "sites": list(access.sites(user, Can.RECORD).order_by("name")),
@@ -414,7 +417,7 @@ def desk_record(request: HttpRequest) -> HttpResponse:
             focus=_FOCUS_BY_CODE.get(refusal.code, "record"),
         )
         return _page(request, context)
-    desk.remember_site(request.user, site)
+    card_check.remember_site(request.user, site)
     return redirect(_desk_url(site, day, done=result.redemption.pk))
 
 

@@ -6,7 +6,7 @@ OpenDocument file, text, or something else), and for a workbook the zip's
 entries (how many, how much they unpack to, how much they are compressed: a
 zip bomb is refused before a byte is unpacked). A workbook's XML is then read
 in a process of its own with a CPU, memory and wall-clock budget
-(`usage.workbook_reader`): cells, shared strings, merged ranges and the
+(`usage.sheets.workbook_reader`): cells, shared strings, merged ranges and the
 cells they cover are counted before anything parses them, and a workbook
 over a limit is refused with a message that names it. The web process only
 gets plain rows back. Workbooks are read with openpyxl in read-only mode,
@@ -39,8 +39,8 @@ from typing import Any
 from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
-from usage import workbook_reader
-from usage.workbook_reader import (
+from usage.sheets import workbook_reader
+from usage.sheets.workbook_reader import (
     HEADER_SCAN_ROWS,
     MAX_CELLS,
     MAX_COLUMNS,
@@ -59,7 +59,7 @@ MAX_UNCOMPRESSED_BYTES = 20 * 1024 * 1024
 MAX_ZIP_ENTRIES = 1000
 MAX_COMPRESSION_RATIO = 100
 RATIO_CHECKED_FROM_BYTES = 1024 * 1024
-# The budget of the process that reads a workbook (usage.workbook_reader).
+# The budget of the process that reads a workbook (usage.sheets.workbook_reader).
 # A 10,000-row table takes about a second of CPU; the process stops at
 # READ_CPU_SECONDS. On the clock it gets READ_WALL_SECONDS, so that a reader
 # waiting for a busy CPU still ends well before gunicorn's 30-second timeout.
@@ -445,7 +445,7 @@ _READER_ENVIRONMENT = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "TMPDIR")
 
 
 def read_workbook_apart(data: bytes) -> dict[str, Any]:
-    """The workbook read by `usage.workbook_reader` in a fresh, isolated Python
+    """The workbook read by `usage.sheets.workbook_reader` in a fresh, isolated Python
     with a CPU, memory and wall-clock budget: its sheets as plain data, or
     FileRefused naming the limit it went over."""
     environment = {name: os.environ[name] for name in _READER_ENVIRONMENT if name in os.environ}

@@ -1,9 +1,9 @@
-"""URLs of the offline fallback (the Excel table, the paper form, imports),
-kept apart from the rest of usage/urls.py and added to it there."""
+"""The offline table, the paper form and their import, in the `usage`
+namespace (usage/urls.py)."""
 
 from django.urls import path
 
-from usage import import_views as views
+from usage.sheets import views
 
 urlpatterns = [
     path("sites/<int:site_id>/offline/", views.offline_sheets, name="offline_sheets"),

@@ -1,6 +1,6 @@
 """Pages of the offline fallback: download the table and the paper form,
 upload a filled table or a sales report, choose a report's columns, type in a
-paper form, preview, confirm. Thin: check access, call `usage.imports`,
+paper form, preview, confirm. Thin: check access, call `usage.sheets.imports`,
 render. Only those who manage the venue site (its contact person, the
 area's coordinator) reach them; anyone else gets a 404."""
 
@@ -25,9 +25,10 @@ from openpyxl.utils import get_column_letter
 
 from kaikukanta import access, errors
 from kaikukanta.access import Can
-from usage import imports
-from usage.import_files import MAX_UPLOAD_BYTES, FileRefused
-from usage.import_forms import (
+from usage.models import ImportBatch
+from usage.sheets import imports
+from usage.sheets.files import MAX_UPLOAD_BYTES, FileRefused
+from usage.sheets.forms import (
     ENTRY_MAX_ROWS,
     ENTRY_ROWS,
     ColumnsForm,
@@ -35,9 +36,8 @@ from usage.import_forms import (
     PeriodForm,
     UploadForm,
 )
-from usage.imports import FIELDS, Mapping, Outcome
-from usage.models import ImportBatch
-from usage.offline_table import (
+from usage.sheets.imports import FIELDS, Mapping, Outcome
+from usage.sheets.offline_table import (
     build_paper_form,
     build_table,
     default_period,
