@@ -328,7 +328,9 @@ def test_headers_under_title_rows_are_found(net, world, contact):
     )
     batch = batch_of(upload(contact, net.venue_a, data))
     assert batch.header_row == 3
-    assert batch.rows[0]["n"] == 4
+    # The title line is not a use; it is shown as skipped, not dropped unseen.
+    assert [(row["n"], row.get("skip")) for row in batch.rows] == [(1, "above_header"), (4, None)]
+    assert [o["status"] for o in batch.outcomes] == ["skipped", "recorded"]
 
 
 @pytest.mark.parametrize(

@@ -94,8 +94,9 @@ def test_a_report_is_imported_through_the_chosen_columns_and_they_are_remembered
     assert response.status_code == 302
     batch.refresh_from_db()
     assert batch.status == ImportBatch.Status.PREVIEW
-    assert [o["status"] for o in batch.outcomes] == ["recorded", "recorded"]
-    assert [row["children"] for row in batch.rows] == [0, 1]
+    # The report's title line above its headers is shown as skipped.
+    assert [o["status"] for o in batch.outcomes] == ["skipped", "recorded", "recorded"]
+    assert [row["children"] for row in batch.rows[1:]] == [0, 1]
     # The report's other columns (a buyer's name!) and the file itself are gone.
     assert bytes(batch.content) == b""
     assert "Maija" not in json.dumps([batch.rows, batch.outcomes, batch.notices])
@@ -118,7 +119,7 @@ def test_a_report_is_imported_through_the_chosen_columns_and_they_are_remembered
     response = upload(client_for("venue_contact"), net.venue_a, next_report, name="next.xlsx")
     again = batch_of(response)
     assert response["Location"] == reverse("usage:import_batch", args=[again.pk])
-    assert [o["status"] for o in again.outcomes] == ["recorded", "recorded"]
+    assert [o["status"] for o in again.outcomes] == ["skipped", "recorded", "recorded"]
     assert {"code": "mapping_remembered"} in again.notices
 
 
@@ -135,6 +136,7 @@ def test_the_columns_can_be_chosen_again_although_remembered(net, world, client_
     contact = client_for("venue_contact")
     batch = batch_of(upload(contact, net.venue_a, _report(world)))
     _choose(contact, batch)
+    confirm(contact, batch)  # the columns are remembered when the import is confirmed
     again = batch_of(upload(contact, net.venue_a, _report(world), choose_columns="on"))
     assert again.status == ImportBatch.Status.MAPPING
     page = contact.get(reverse("usage:import_columns", args=[again.pk])).content.decode()

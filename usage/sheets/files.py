@@ -203,15 +203,31 @@ class Located:
     headers: list[str]
     samples: list[list[str]] = field(default_factory=list)
     ignored_sheets: list[str] = field(default_factory=list)
+    # The top of the sheet as the user sees it: (row number, cells) of the
+    # non-blank rows above the header row, the header row and the samples.
+    top: list[tuple[int, list[str]]] = field(default_factory=list)
+
+    @property
+    def width(self) -> int:
+        """How many columns the top of the sheet fills."""
+        return max([len(self.headers), *(len(cells) for _n, cells in self.top)])
+
+
+# Why a non-blank row is not read as a use (the preview shows it as skipped).
+SKIP_ABOVE_HEADER = "above_header"  # above the header row
+SKIP_ONLY_NOTE = "only_note"  # nothing but a note in the notes column
+SKIP_OTHER_COLUMNS = "other_columns"  # something only in columns that are not read
 
 
 @dataclass
 class RawRow:
-    """One non-blank row under the headers: the values of the chosen columns."""
+    """One non-blank row: the values of the chosen columns. A row that is
+    not a use to record says why in `skip`."""
 
     number: int  # the row's number in the sheet, as the user sees it
     values: dict[str, Any]
     problems: list[dict[str, str]] = field(default_factory=list)
+    skip: str = ""
 
 
 @dataclass
@@ -227,13 +243,41 @@ def cell_text(value: Any) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
+    if isinstance(value, datetime.datetime) and value.time() == datetime.time():
+        return value.date().isoformat()  # a date cell: Excel keeps it as midnight
     if hasattr(value, "isoformat"):
         return value.isoformat()
     return " ".join(str(value).split())
 
 
+def shown_text(value: Any) -> str:
+    """A cell as the pages show it: cell_text, with a date in the Finnish
+    format (29.11.2026) that the import reads back as well."""
+    if isinstance(value, datetime.datetime) and value.time() == datetime.time():
+        value = value.date()
+    if isinstance(value, datetime.date) and not isinstance(value, datetime.datetime):
+        return f"{value.day}.{value.month}.{value.year}"
+    return cell_text(value)
+
+
 def _is_blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _picked(values: tuple, columns: dict[str, int]) -> dict[str, Any]:
+    return {
+        name: (values[index] if index < len(values) else None) for name, index in columns.items()
+    }
+
+
+def _why_unread(values: tuple, notes: int | None) -> str:
+    """Why a row whose chosen columns are blank is skipped; "" when the whole
+    row is blank (such a row is not worth a line in the preview)."""
+    if notes is not None and notes < len(values) and not _is_blank(values[notes]):
+        return SKIP_ONLY_NOTE
+    if any(not _is_blank(v) for v in values):
+        return SKIP_OTHER_COLUMNS
+    return ""
 
 
 def open_upload(data: bytes, file_name: str = "") -> "SpreadsheetFile":
@@ -301,15 +345,23 @@ class SpreadsheetFile:
         while headers and not headers[-1]:
             headers.pop()
         samples: list[list[str]] = []
-        rows = self._rows(sheet_name, header_row + 1)
+        top: list[tuple[int, list[str]]] = []
+        rows = self._rows(sheet_name, 1)
         for number, values in rows:
             if number > header_row + HEADER_SCAN_ROWS or len(samples) >= SAMPLE_ROWS:
                 break
-            if any(not _is_blank(v) for v in values):
-                samples.append([cell_text(v)[:60] for v in values[: len(headers)]])
+            if all(_is_blank(v) for v in values):
+                continue
+            cells = [shown_text(v)[:60] for v in values]
+            while cells and not cells[-1]:
+                cells.pop()
+            top.append((number, cells))
+            if number > header_row:
+                # Without a header row, a sample is as wide as the row itself.
+                samples.append(cells[: len(headers)] if headers else cells)
         rows.close()
         ignored = [name for name in self.sheet_names() if name != sheet_name]
-        return Located(sheet_name, header_row, headers, samples, ignored)
+        return Located(sheet_name, header_row, headers, samples, ignored, top)
 
     def sheet_names(self) -> list[str]:
         return []
@@ -320,20 +372,46 @@ class SpreadsheetFile:
     def _rows(self, sheet_name: str, first_row: int) -> Generator[tuple[int, tuple], None, None]:
         raise NotImplementedError
 
-    def read_rows(self, sheet_name: str, header_row: int, columns: dict[str, int]) -> RowsRead:
-        """The non-blank rows under the header, with the values of `columns`
-        (field → 0-based column index). At most MAX_ROWS, or FileRefused."""
-        rows: list[RawRow] = []
+    def _rows_above(
+        self, sheet_name: str, header_row: int, columns: dict[str, int]
+    ) -> list[RawRow]:
+        """The non-blank rows above the header row (at most HEADER_SCAN_ROWS of
+        them: the header row is found among the first rows), as skipped."""
+        above: list[RawRow] = []
+        if header_row <= 1:
+            return above
+        rows = self._rows(sheet_name, 1)
+        for number, values in rows:
+            if number >= header_row:
+                break
+            if any(not _is_blank(v) for v in values):
+                above.append(RawRow(number, _picked(values, columns), skip=SKIP_ABOVE_HEADER))
+        rows.close()
+        return above
+
+    def read_rows(
+        self,
+        sheet_name: str,
+        header_row: int,
+        columns: dict[str, int],
+        notes: int | None = None,
+    ) -> RowsRead:
+        """The non-blank rows, with the values of `columns` (field → 0-based
+        column index): those under the header row to be read as uses, and
+        those above it, or with nothing in `columns` (only a note in the
+        `notes` column, say), marked as skipped. At most MAX_ROWS, or
+        FileRefused."""
+        rows = self._rows_above(sheet_name, header_row, columns)
         for number, values in self._rows(sheet_name, header_row + 1):
             if number - header_row > MAX_SCANNED_ROWS:
                 raise FileRefused("too_many_rows")
-            picked = {
-                name: (values[index] if index < len(values) else None)
-                for name, index in columns.items()
-            }
+            picked = _picked(values, columns)
+            skip = ""
             if all(_is_blank(v) for v in picked.values()):
-                continue
-            rows.append(RawRow(number, picked))
+                skip = _why_unread(values, notes)
+                if not skip:
+                    continue
+            rows.append(RawRow(number, picked, skip=skip))
             if len(rows) > MAX_ROWS:
                 raise FileRefused("too_many_rows")
         return RowsRead(rows)
@@ -460,7 +538,13 @@ class XlsxFile(SpreadsheetFile):
         if sheet["more"]:
             raise FileRefused("too_many_rows")
 
-    def read_rows(self, sheet_name: str, header_row: int, columns: dict[str, int]) -> RowsRead:
+    def read_rows(
+        self,
+        sheet_name: str,
+        header_row: int,
+        columns: dict[str, int],
+        notes: int | None = None,
+    ) -> RowsRead:
         sheet = self.sheets[sheet_name]
         formulas = {(row, column) for row, column in sheet["formulas"]}
         by_index = {index: name for name, index in columns.items()}
@@ -488,7 +572,7 @@ class XlsxFile(SpreadsheetFile):
         if filled_refs:
             notices.append({"code": "merged_filled", "cells": filled_refs[:10]})
 
-        rows: list[RawRow] = []
+        rows = self._rows_above(sheet_name, header_row, columns)
         for number, values in self._rows(sheet_name, header_row + 1):
             if number - header_row > MAX_SCANNED_ROWS:
                 raise FileRefused("too_many_rows")
@@ -505,9 +589,12 @@ class XlsxFile(SpreadsheetFile):
                 picked[name] = value
             if number in across:
                 problems.append({"code": "merged_cells", "column": "", "cells": across[number]})
+            skip = ""
             if not problems and all(_is_blank(v) for v in picked.values()):
-                continue
-            rows.append(RawRow(number, picked, problems))
+                skip = _why_unread(values, notes)
+                if not skip:
+                    continue
+            rows.append(RawRow(number, picked, problems, skip))
             if len(rows) > MAX_ROWS:
                 raise FileRefused("too_many_rows")
         return RowsRead(rows, notices, dict(self.key_labels))

@@ -63,14 +63,22 @@ class UploadForm(forms.Form):
         return upload
 
 
-def _column_choices(headers: list[str], samples: list[list[str]]) -> list[tuple[str, str]]:
+def _column_choices(
+    headers: list[str], samples: list[list[str]], width: int, no_header: bool
+) -> list[tuple[str, str]]:
+    """A choice for each column: its letter and header (only its letter in a
+    file without a header row), and an example from the rows under it."""
     choices = []
-    for index, header in enumerate(headers):
+    for index in range(width if no_header else len(headers)):
         example = next((row[index] for row in samples if index < len(row) and row[index]), "")
-        label = _("Column %(letter)s: %(header)s") % {
-            "letter": get_column_letter(index + 1),
-            "header": header or _("(no header)"),
-        }
+        letter = get_column_letter(index + 1)
+        if no_header:
+            label = _("Column %(letter)s") % {"letter": letter}
+        else:
+            label = _("Column %(letter)s: %(header)s") % {
+                "letter": letter,
+                "header": headers[index] or _("(no header)"),
+            }
         if example:
             label += " – " + _("e.g. %(example)s") % {"example": example[:40]}
         choices.append((f"col:{index}", label))
@@ -87,9 +95,18 @@ def offering_choices(site: Site) -> list[tuple[str, str]]:
 
 
 class ColumnsForm(forms.Form):
-    """Which column is which, for a report with headers of its own (pretix's
-    pattern: each input is a column of the file or a fixed value)."""
+    """Which column is which, for a report with headers of its own or a file
+    without headers (pretix's pattern: each input is a column of the file or
+    a fixed value)."""
 
+    header = forms.ChoiceField(
+        label=_("Column headers"),
+        widget=forms.RadioSelect,
+        required=False,  # not asked: as the page showed it
+        help_text=_(
+            "Rows above the header row are not read as uses: the next page shows them as skipped."
+        ),
+    )
     date = forms.ChoiceField(label=_("Date of use"))
     card_id = forms.ChoiceField(label=_("Card ID"))
     offering = forms.ChoiceField(
@@ -104,12 +121,53 @@ class ColumnsForm(forms.Form):
     remember = forms.BooleanField(
         label=_("Remember these columns for this site's next reports"),
         required=False,
-        initial=True,
     )
 
-    def __init__(self, *args, headers, samples, site, initial_mapping=None, **kwargs):
+    def __init__(
+        self,
+        *args,
+        headers,
+        samples,
+        site,
+        width=0,
+        header_row=1,
+        no_header=False,
+        remembered=(),
+        initial_mapping=None,
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
-        columns = _column_choices(headers, samples)
+        self.fields["header"].choices = [
+            ("row", _("Row %(row)s holds the column headers") % {"row": header_row}),
+            (
+                "none",
+                _(
+                    "The file has no header row: its first row is already a use, and its "
+                    "columns are called A, B, C and so on"
+                ),
+            ),
+        ]
+        if not self.is_bound and "header" not in self.initial:
+            self.initial["header"] = "none" if no_header else "row"
+        if no_header:
+            # A file without headers has nothing to recognise the next one by.
+            del self.fields["remember"]
+        else:
+            remember = self.fields["remember"]
+            if remembered:
+                # Changing what is remembered is a choice of its own: off by default.
+                remember.help_text = _(
+                    "Columns remembered now: %(columns)s. Ticking this replaces them when "
+                    "you confirm the import."
+                ) % {"columns": "; ".join(f"{ours} ← {theirs}" for ours, theirs in remembered)}
+            else:
+                remember.help_text = _(
+                    "The next report with the same headers is then read without asking. "
+                    "They are remembered when you confirm the import."
+                )
+                if not self.is_bound and "remember" not in self.initial:
+                    self.initial["remember"] = True
+        columns = _column_choices(headers, samples, width, no_header)
         pick = [("", _("Choose a column"))]
         self.fields["date"].choices = pick + columns
         self.fields["card_id"].choices = pick + columns

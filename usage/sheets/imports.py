@@ -30,6 +30,7 @@ from django.db import DatabaseError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
+from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import from_excel
 
 from kaikukanta import audit, errors
@@ -43,11 +44,15 @@ from usage.services import (
     record_redemptions,
 )
 from usage.sheets.files import (
+    SKIP_ABOVE_HEADER,
+    SKIP_ONLY_NOTE,
+    SKIP_OTHER_COLUMNS,
     FileRefused,
     Located,
     RawRow,
     cell_text,
     open_upload,
+    shown_text,
 )
 from usage.sheets.offline_table import offering_pk_from_code, offerings_in_period, table_columns
 from venues.models import Offering, Site, User
@@ -61,6 +66,7 @@ class Outcome:
     OVER_CAP = "over_cap"
     ALREADY = "already"
     REFUSED = "refused"
+    SKIPPED = "skipped"  # not a use: above the header row, or only a note
 
 
 # ---------------------------------------------------------------------------
@@ -131,13 +137,40 @@ HEADER_SYNONYMS: dict[str, tuple[str, ...]] = {
     "notes": (
         "notes",
         "note",
+        "comments",
+        "comment",
+        "remarks",
+        "remark",
+        "additional information",
+        "more information",
+        "info",
+        "huomiot",
+        "huomio",
+        "huom",
+        "huom.",
         "huomautukset",
         "huomautus",
         "lisätiedot",
+        "lisätietoja",
+        "lisätieto",
+        "kommentti",
+        "kommentit",
         "muistiinpanot",
+        "muistiinpano",
+        "selite",
+        "muuta",
         "anteckningar",
         "anteckning",
         "noteringar",
+        "notering",
+        "anmärkning",
+        "anmärkningar",
+        "kommentar",
+        "kommentarer",
+        "tilläggsinformation",
+        "övrigt",
+        "obs",
+        "obs.",
     ),
 }
 
@@ -174,14 +207,24 @@ def recognise_headers(headers: list[str]) -> dict[str, int]:
 @dataclass
 class Mapping:
     """Which column holds what: field → 0-based column index, or one offering
-    for the whole file. `origin` says where the mapping came from."""
+    for the whole file. `origin` says where the mapping came from. `remember`
+    holds the columns (field → normalised header) that confirming the import
+    will remember for the site, when the user asked for it."""
 
     columns: dict[str, int]
     offering_id: int | None = None
     origin: str = "table"  # table | remembered | chosen | entry
+    remember: dict[str, str] | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {"columns": self.columns, "offering_id": self.offering_id, "origin": self.origin}
+        data: dict[str, Any] = {
+            "columns": self.columns,
+            "offering_id": self.offering_id,
+            "origin": self.origin,
+        }
+        if self.remember:
+            data["remember"] = self.remember
+        return data
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> "Mapping":
@@ -189,6 +232,7 @@ class Mapping:
             columns={k: int(v) for k, v in (data.get("columns") or {}).items()},
             offering_id=data.get("offering_id"),
             origin=data.get("origin", "chosen"),
+            remember=data.get("remember") or None,
         )
 
 
@@ -215,6 +259,44 @@ def remembered_mapping(headers: list[str], remembered: dict[str, str] | None) ->
             return None
         columns[field_name] = normalised.index(header)
     return Mapping(columns, origin="remembered")
+
+
+_CARD_ID_LIKE = re.compile(r"^(?=.*\d)[A-Z0-9-]{4,20}$")
+
+
+def _is_date(text: str) -> bool:
+    return bool(text) and parse_date(text, datetime.date.max)[1] is None
+
+
+def looks_like_data(cells: list[str]) -> bool:
+    """Whether a row taken for the headers is a use instead: it holds a date
+    (no header is one)."""
+    return any(_is_date(cell) for cell in cells)
+
+
+def guessed_mapping(samples: list[list[str]]) -> Mapping:
+    """Columns guessed from the values of a file without a header row: the
+    first column of dates, and the first other column of card IDs."""
+    width = max((len(row) for row in samples), default=0)
+
+    def column(test, taken=()) -> int | None:
+        for index in range(width):
+            values = [row[index] for row in samples if index < len(row) and row[index]]
+            if index not in taken and values and all(test(v) for v in values):
+                return index
+        return None
+
+    columns: dict[str, int] = {}
+    date = column(_is_date)
+    if date is not None:
+        columns["date"] = date
+    card = column(
+        lambda v: bool(_CARD_ID_LIKE.match(normalise_card_id(v))) and not _is_date(v),
+        taken=set(columns.values()),
+    )
+    if card is not None:
+        columns["card_id"] = card
+    return Mapping(columns, origin="chosen")
 
 
 def suggested_mapping(headers: list[str], remembered: dict[str, str] | None) -> Mapping:
@@ -434,11 +516,18 @@ def interpret_rows(
     resolver = OfferingResolver(
         site,
         key_labels=key_labels or {},
-        days=[d for d, problem in dates if d is not None and problem is None],
+        days=[
+            d
+            for raw, (d, problem) in zip(raw_rows, dates, strict=True)
+            if d is not None and problem is None and not raw.skip
+        ],
         fixed_offering_id=fixed_offering_id,
     )
     rows = []
     for raw, (day, date_problem) in zip(raw_rows, dates, strict=True):
+        if raw.skip:
+            rows.append(_skipped_row(raw))
+            continue
         problems = list(raw.problems)
         if date_problem:
             problems.append({"code": date_problem, "column": "date"})
@@ -473,6 +562,26 @@ def interpret_rows(
     return rows
 
 
+def _skipped_row(raw: RawRow) -> dict[str, Any]:
+    """A row that is not read as a use, with what its chosen columns hold (for
+    the preview: never a note or another column) and why it is skipped."""
+    return {
+        "n": raw.number,
+        "date": None,
+        "offering_id": None,
+        "card_id": "",
+        "children": None,
+        "shown": {
+            "date": shown_text(raw.values.get("date"))[:40],
+            "offering": cell_text(raw.values.get("offering"))[:120],
+            "card_id": cell_text(raw.values.get("card_id"))[:40],
+            "children": cell_text(raw.values.get("children"))[:10],
+        },
+        "problems": [],
+        "skip": raw.skip,
+    }
+
+
 # ---------------------------------------------------------------------------
 # Running the rows through the recording service
 # ---------------------------------------------------------------------------
@@ -490,7 +599,9 @@ def _run_rows(
     to_record: list[tuple[int, UseRequest]] = []
     for position, row in enumerate(rows):
         offering = offerings.get(row["offering_id"]) if row["offering_id"] is not None else None
-        if row["problems"]:
+        if row.get("skip"):
+            outcomes[position] = {"status": Outcome.SKIPPED, "reason": row["skip"]}
+        elif row["problems"]:
             outcomes[position] = {"status": Outcome.REFUSED, "problems": row["problems"]}
         elif row["offering_id"] is not None and offering is None:
             problem = {"code": "offering_unknown", "column": "offering"}
@@ -524,7 +635,13 @@ def _run_rows(
     done = [outcome for outcome in outcomes if outcome is not None]
     counts = {
         status: sum(1 for o in done if o["status"] == status)
-        for status in (Outcome.RECORDED, Outcome.OVER_CAP, Outcome.ALREADY, Outcome.REFUSED)
+        for status in (
+            Outcome.RECORDED,
+            Outcome.OVER_CAP,
+            Outcome.ALREADY,
+            Outcome.REFUSED,
+            Outcome.SKIPPED,
+        )
     }
     counts["total"] = len(done)
     return done, counts
@@ -626,9 +743,13 @@ def start_file_import(
 def _read(batch: ImportBatch, upload, located: Located, mapping: Mapping, site: Site) -> None:
     columns = dict(mapping.columns)
     found = recognise_headers(located.headers)
-    read = upload.read_rows(located.sheet_name, located.header_row, columns)
-    if not read.rows:
+    read = upload.read_rows(
+        located.sheet_name, located.header_row, columns, notes=found.get("notes")
+    )
+    if not any(row.skip != SKIP_ABOVE_HEADER for row in read.rows):
         raise FileRefused("no_rows")
+    batch.header_row = located.header_row
+    batch.headers = [h[:100] for h in located.headers]
     batch.rows = interpret_rows(
         read.rows,
         site=site,
@@ -647,40 +768,57 @@ def _read(batch: ImportBatch, upload, located: Located, mapping: Mapping, site: 
         notices.append({"code": "sheets_ignored", "sheets": located.ignored_sheets[:10]})
     if mapping.origin == "remembered":
         notices.append({"code": "mapping_remembered"})
+    if located.header_row == 0:
+        notices.append({"code": "no_header"})
     batch.notices = notices
 
 
-def describe_columns(batch: ImportBatch) -> Located:
-    """The headers and a few rows of a batch waiting for its columns."""
-    upload = open_upload(bytes(batch.content), batch.filename)
-    try:
-        return upload.at(batch.sheet, batch.header_row)
-    finally:
-        upload.close()
-
-
-def apply_columns(
-    *, batch: ImportBatch, site: Site, user: User, mapping: Mapping, remember: bool = True
-) -> ImportBatch:
-    """Read a waiting batch with the columns the user chose, remember them for
-    the site, and preview it. The uploaded file is not kept after this."""
+def describe_columns(batch: ImportBatch, *, no_header: bool | None = None) -> tuple[Located, bool]:
+    """The headers and the first rows of a batch waiting for its columns, and
+    whether they are shown as a file without a header row: as asked, or, when
+    not asked, when the row found for the headers looks like a use."""
     upload = open_upload(bytes(batch.content), batch.filename)
     try:
         located = upload.at(batch.sheet, batch.header_row)
+        if no_header is None:
+            no_header = looks_like_data(located.headers)
+        if no_header:
+            located = upload.at(batch.sheet, 0)
+        return located, no_header
+    finally:
+        upload.close()
+
+
+def remembered_columns(site: Site) -> dict[str, str]:
+    """The columns remembered for the site (field → normalised header)."""
+    return {f: h for f, h in (_remembered(site) or {}).items() if f in FIELDS}
+
+
+def apply_columns(
+    *,
+    batch: ImportBatch,
+    site: Site,
+    user: User,
+    mapping: Mapping,
+    remember: bool = False,
+    no_header: bool = False,
+) -> ImportBatch:
+    """Read a waiting batch with the columns the user chose (from its first
+    row on when the file has no header row), and preview it. With `remember`,
+    confirming the import will remember the columns for the site: nothing is
+    remembered before. The uploaded file is not kept after this."""
+    upload = open_upload(bytes(batch.content), batch.filename)
+    try:
+        located = upload.at(batch.sheet, 0 if no_header else batch.header_row)
+        if remember and located.headers:
+            # A file without headers has nothing to recognise the next one by.
+            headers = [normalise_header(h) for h in located.headers]
+            mapping.remember = {
+                f: (headers[i] if i < len(headers) else "") for f, i in mapping.columns.items()
+            }
         _read(batch, upload, located, mapping, site)
     finally:
         upload.close()
-    if remember:
-        headers = [normalise_header(h) for h in located.headers]
-        SiteColumnMapping.objects.update_or_create(
-            site=site,
-            defaults={
-                "columns": {
-                    f: (headers[i] if i < len(headers) else "") for f, i in mapping.columns.items()
-                },
-                "updated_by": user,
-            },
-        )
     batch.content = b""
     _preview(batch, site, user)
     batch.save()
@@ -733,6 +871,12 @@ def confirm_batch(*, batch: ImportBatch, site: Site, user: User) -> ImportBatch:
             batch.confirmed_by = user
             batch.content = b""
             batch.save()
+            remember = Mapping.from_json(batch.mapping or {}).remember
+            if remember:
+                # The columns are remembered only now, as the user asked.
+                SiteColumnMapping.objects.update_or_create(
+                    site=site, defaults={"columns": remember, "updated_by": user}
+                )
             audit.log(
                 action="import.confirmed",
                 obj=batch,
@@ -791,16 +935,48 @@ def problem_message(problem: dict[str, Any]) -> str:
     return _("This row cannot be recorded.")
 
 
+def skip_message(reason: str, header_row: int) -> str:
+    """Why a row of the file is not read as a use, in plain words."""
+    if reason == SKIP_ABOVE_HEADER:
+        return _(
+            "Above the header row (row %(row)s), so not read as a use. If it is one, "
+            "discard this import and upload the file again with “Let me choose the columns "
+            "myself”, then choose “The file has no header row”."
+        ) % {"row": header_row}
+    if reason == SKIP_ONLY_NOTE:
+        return _("Only a note: the row has no date, card ID or offering.")
+    if reason == SKIP_OTHER_COLUMNS:
+        return _("Nothing in the columns that are read: the row has values only in other columns.")
+    return _("This row is not a use.")
+
+
+def file_column(batch: ImportBatch, index: int) -> str:
+    """A column of the file as the user knows it: its header, or, in a file
+    without a header row, its letter."""
+    if batch.header_row == 0:
+        return _("column %(letter)s") % {"letter": get_column_letter(index + 1)}
+    if index < len(batch.headers) and batch.headers[index]:
+        return _("column %(header)s") % {"header": quoted(batch.headers[index])}
+    return ""
+
+
 def column_labels(batch: ImportBatch) -> dict[str, str]:
-    """field → the column's name in plain words (and the file's own header
-    when the file is a report with other headers)."""
+    """field → the column's name in plain words (and the file's own column
+    when the file is a report with other headers, or without headers)."""
     labels = {c.field: c.header for c in table_columns()}
     mapping = Mapping.from_json(batch.mapping or {})
     if mapping.origin in ("chosen", "remembered"):
         for field_name, index in mapping.columns.items():
-            if index < len(batch.headers) and batch.headers[index]:
-                labels[field_name] = _("%(column)s (the file's column “%(header)s”)") % {
+            if theirs := file_column(batch, index):
+                labels[field_name] = _("%(column)s (the file's %(theirs)s)") % {
                     "column": labels[field_name],
-                    "header": batch.headers[index],
+                    "theirs": theirs,
                 }
     return labels
+
+
+def described_columns(columns: dict[str, str]) -> list[tuple[str, str]]:
+    """Remembered columns (field → normalised header) as the pages name them:
+    our column ← the report's header."""
+    names = {c.field: c.header for c in table_columns()}
+    return [(names[f], quoted(columns[f])) for f in FIELDS if columns.get(f)]

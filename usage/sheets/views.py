@@ -21,6 +21,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_POST
+from openpyxl.utils import get_column_letter
 
 from kaikukanta import access, errors
 from kaikukanta.access import Can
@@ -209,38 +210,84 @@ def _upload_refused(request, site, message, form=None):
 # ---------------------------------------------------------------------------
 
 
+def _top_rows(located, no_header: bool) -> list[tuple[int, list[str], str]]:
+    """The first rows of the file as a sheet shows them, each marked "above"
+    (above the header row: skipped), "header" or "data", as wide as the widest."""
+    width = located.width
+    rows = []
+    for number, cells in located.top:
+        if no_header or number > located.header_row:
+            kind = "data"
+        elif number == located.header_row:
+            kind = "header"
+        else:
+            kind = "above"
+        rows.append((number, cells + [""] * (width - len(cells)), kind))
+    return rows
+
+
 @login_required
 def import_columns(request: HttpRequest, pk: int) -> HttpResponse:
     batch, site = _batch(request, pk)
     if batch.status != ImportBatch.Status.MAPPING:
         return redirect("usage:import_batch", batch.pk)
+    asked = (request.POST if request.method == "POST" else request.GET).get("header")
     try:
-        located = imports.describe_columns(batch)
+        located, no_header = imports.describe_columns(
+            batch, no_header={"none": True, "row": False}.get(asked or "")
+        )
     except FileRefused as refused:
         imports.discard_batch(batch)
         messages.error(request, refused.message)
         return redirect("usage:offline_sheets", site.pk)
-    form = ColumnsForm(
-        request.POST or None,
-        headers=located.headers,
-        samples=located.samples,
-        site=site,
-        initial_mapping=Mapping.from_json(batch.mapping or {}),
-    )
-    if request.method == "POST" and form.is_valid():
+    remembered = imports.remembered_columns(site)
+    if no_header:
+        initial_mapping = imports.guessed_mapping(located.samples)
+    else:
+        initial_mapping = Mapping.from_json(batch.mapping or {})
+    options = {
+        "headers": located.headers,
+        "samples": located.samples,
+        "width": located.width,
+        "header_row": batch.header_row,
+        "no_header": no_header,
+        "site": site,
+        "remembered": imports.described_columns(remembered),
+    }
+    if request.method == "POST" and "show" in request.POST:
+        # "Show the columns" after choosing where the headers are: the
+        # choices so far, with the columns named anew; nothing is read yet.
+        chosen = {name: request.POST.get(name, "") for name in (*FIELDS, "remember")}
+        form = ColumnsForm(initial={**chosen, "header": "none" if no_header else "row"}, **options)
+    else:
+        form = ColumnsForm(
+            request.POST if request.method == "POST" else None,
+            initial_mapping=initial_mapping,
+            **options,
+        )
+    if request.method == "POST" and "show" not in request.POST and form.is_valid():
         try:
             imports.apply_columns(
                 batch=batch,
                 site=site,
                 user=request.user,
                 mapping=form.mapping(),
-                remember=form.cleaned_data["remember"],
+                remember=form.cleaned_data.get("remember", False),
+                no_header=no_header,
             )
         except FileRefused as refused:
             form.add_error(None, refused.message)
         else:
             return redirect("usage:import_batch", batch.pk)
-    context = {"site": site, "batch": batch, "form": form, "located": located}
+    context = {
+        "site": site,
+        "batch": batch,
+        "form": form,
+        "located": located,
+        "no_header": no_header,
+        "top_rows": _top_rows(located, no_header),
+        "letters": [get_column_letter(i + 1) for i in range(located.width)],
+    }
     return render(request, "usage/imports/columns.html", context)
 
 
@@ -322,6 +369,7 @@ SHOW_FILTERS = {
     "refused": (Outcome.REFUSED,),
     "already": (Outcome.ALREADY,),
     "over_cap": (Outcome.OVER_CAP,),
+    "skipped": (Outcome.SKIPPED,),
 }
 
 
@@ -337,6 +385,8 @@ def _display_rows(batch: ImportBatch, rows_and_outcomes, labels) -> list[dict]:
             (labels.get(problem.get("column"), ""), imports.problem_message(problem))
             for problem in outcome.get("problems", [])
         ]
+        if outcome["status"] == Outcome.SKIPPED:
+            reasons = [("", imports.skip_message(outcome.get("reason", ""), batch.header_row))]
         note = ""
         if outcome["status"] == Outcome.ALREADY:
             if "same_file_row" in outcome:
@@ -396,6 +446,13 @@ def _notices(batch: ImportBatch) -> list[str]:
                 )
                 % {"cells": ", ".join(notice["cells"])}
             )
+        elif code == "no_header":
+            texts.append(
+                _(
+                    "The file was read as having no header row: its first row was read as a "
+                    "use, and its columns are called A, B, C and so on."
+                )
+            )
         elif code == "mapping_remembered":
             texts.append(
                 _(
@@ -407,17 +464,36 @@ def _notices(batch: ImportBatch) -> list[str]:
     return texts
 
 
+def _remembering(batch: ImportBatch, site: Site) -> dict | None:
+    """What confirming a report read through chosen columns does to the
+    columns remembered for the site, for the preview to say."""
+    mapping = Mapping.from_json(batch.mapping or {})
+    if mapping.origin != "chosen" or batch.file_format == ImportBatch.Format.ENTRY:
+        return None
+    if batch.is_confirmed and not mapping.remember:
+        return None  # said before the confirmation; what is remembered now may be newer
+    remembered = imports.remembered_columns(site)
+    return {
+        "will": imports.described_columns(mapping.remember or {}),
+        "now": imports.described_columns(remembered),
+        "changes": bool(mapping.remember) and remembered != mapping.remember,
+    }
+
+
 def _read_from(batch: ImportBatch) -> list[tuple[str, str]]:
     """For a report read through chosen columns: our column ← the file's."""
     mapping = Mapping.from_json(batch.mapping or {})
     if mapping.origin not in ("chosen", "remembered"):
         return []
     names = {c.field: c.header for c in table_columns()}
-    read = [
-        (names[f], imports.quoted(batch.headers[i]))
-        for f, i in mapping.columns.items()
-        if f in names and i < len(batch.headers)
-    ]
+    read = []
+    for f, i in mapping.columns.items():
+        if f not in names:
+            continue
+        if batch.header_row == 0:
+            read.append((names[f], _("column %(letter)s") % {"letter": get_column_letter(i + 1)}))
+        elif i < len(batch.headers):
+            read.append((names[f], imports.quoted(batch.headers[i])))
     if mapping.offering_id:
         offering = Offering.objects.filter(pk=mapping.offering_id).first()
         read.append((names["offering"], str(offering) if offering else "–"))
@@ -454,9 +530,15 @@ def import_batch(request: HttpRequest, pk: int) -> HttpResponse:
             ("refused", _("Not recorded"), counts.get(Outcome.REFUSED, 0)),
             ("already", _("Already in the register"), counts.get(Outcome.ALREADY, 0)),
             ("over_cap", _("Over the cap"), counts.get(Outcome.OVER_CAP, 0)),
+            *(
+                [("skipped", _("Skipped"), counts[Outcome.SKIPPED])]
+                if counts.get(Outcome.SKIPPED)
+                else []
+            ),
         ],
         "notices": _notices(batch),
         "read_from": _read_from(batch),
+        "remembering": _remembering(batch, site),
         "columns": {c.field: c.header for c in table_columns()},
         "fields": FIELDS,
     }
