@@ -403,7 +403,7 @@ class AnnualReportForm(forms.Form):
 
     year = forms.TypedChoiceField(label=gettext_lazy("Year"), coerce=int, choices=())
     public = forms.BooleanField(
-        label=gettext_lazy("A copy for outside the network: hide small figures"),
+        label=gettext_lazy("A copy for outside the network, with small figures hidden"),
         help_text=gettext_lazy(
             "As on the public statistics page: cells of 1–4 cards or tickets are not shown "
             "(..), nor a cell that a total would give away; no charts and no staff figures."

@@ -91,12 +91,6 @@ def stats_table(table, query: str = "", csv_url: str = "", caption: bool = True)
     )
 
 
-@register.filter
-def with_annual(links) -> bool:
-    """Whether any of the report links has an annual report (an area's)."""
-    return any(link.annual_url for link in links)
-
-
 @register.simple_tag
 def annual_table(table, suppressed: str) -> SafeString:
     """A table of the annual report (stats.annual): a hidden figure (None) is

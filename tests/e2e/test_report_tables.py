@@ -11,6 +11,7 @@ from django.urls import reverse
 from playwright.sync_api import Page
 
 from stats.models import SummaryState
+from tests.e2e.axe import axe_violations, describe
 from tests.e2e.session import log_in
 from tests.stats.conftest import build_usage
 from usage.models import Redemption
@@ -105,3 +106,31 @@ def test_the_public_figures_fit(net, figures, new_context, live_server):
     net.area_b.save()
     url = reverse("stats:public") + "?year=2025"
     assert problems_on(new_context, live_server, None, url) == []
+
+
+def test_the_annual_report_form_and_the_reports_list_fit_and_pass_axe(
+    net, figures, new_context, live_server
+):
+    """The coordinator's way to the annual report: the reports list links it,
+    its form fits a phone and passes axe in every language."""
+    found = []
+    for url in (
+        reverse("admin:stats_reports"),
+        reverse("admin:stats_annual", args=[net.area_a.pk]),
+    ):
+        for language in ("fi", "sv", "en"):
+            for width in (1280, 375):
+                context = new_context(viewport={"width": width, "height": 900})
+                context.add_cookies(
+                    [{"name": "django_language", "value": language, "url": live_server.url}]
+                )
+                page = context.new_page()
+                log_in(page, live_server.url, net.coordinator)
+                assert page.goto(live_server.url + url).status == 200
+                where = f"{url} {language} {width} px"
+                found += [f"{where}: {p}" for p in page.evaluate(CLIPPED_TABLES, width < 1000)]
+                violations = axe_violations(page)
+                if violations:
+                    found.append(f"{where}: {describe(violations)}")
+                context.close()
+    assert found == []
