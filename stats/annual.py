@@ -246,7 +246,7 @@ def _uses_header(year: int) -> list[str]:
         _("Children's tickets"),
         _("Tickets in all"),
         _("Tickets in %(year)d") % {"year": year - 1},
-        _("Change"),
+        pgettext("on the year before", "Change"),
     ]
 
 
