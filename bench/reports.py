@@ -291,9 +291,21 @@ def main() -> None:
             "export",
         ),
         (
-            "Area annual report, PDF",
+            "Area-year report, PDF",
             clients[coordinator.email],
             reverse("admin:stats_area_export", kwargs={"pk": area.pk, "fmt": "pdf"}) + "?" + year,
+            "pdf",
+        ),
+        (
+            "Annual feedback-meeting report, PDF",
+            clients[coordinator.email],
+            reverse("admin:stats_annual_pdf", args=[area.pk]) + f"?year={YEAR}",
+            "pdf",
+        ),
+        (
+            "Annual feedback-meeting report, PDF, small figures hidden",
+            clients[coordinator.email],
+            reverse("admin:stats_annual_pdf", args=[area.pk]) + f"?year={YEAR}&public=on",
             "pdf",
         ),
     ]
