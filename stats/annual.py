@@ -92,7 +92,7 @@ def change(now: int | None, before: int | None) -> str:
     if now is None or before is None:
         return "–"
     if before == 0:
-        return _("new") if now else "±0 %"
+        return _("new") if now else "–"
     percent = round(100 * (now - before) / before)
     sign = "+" if percent > 0 else "−" if percent < 0 else "±"
     return pgettext("change in per cent", "%(sign)s%(value)s %%") % {
@@ -260,11 +260,14 @@ def _uses_rows(labels: list[tuple], now: dict, before: dict, first: int) -> list
     return rows
 
 
-def _total_row(rows: list[list[Cell]], label_columns: int) -> list[Cell]:
+def _total_row(rows: list[list[Cell]], label_columns: int) -> list[Cell] | None:
+    """The sums of the figures' columns (None for a table without rows)."""
+    if not rows:
+        return None
     sums: list[Cell] = []
-    for i in range(label_columns, len(rows[0]) if rows else label_columns):
+    for i in range(label_columns, len(rows[0])):
         values = [row[i] for row in rows]
-        sums.append(CHANGE if values and values[0] == CHANGE else sum(v or 0 for v in values))  # type: ignore[misc]
+        sums.append(CHANGE if values[0] == CHANGE else sum(v or 0 for v in values))  # type: ignore[misc]
     return [_("Total"), *[""] * (label_columns - 1), *sums]
 
 

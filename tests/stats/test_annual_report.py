@@ -171,3 +171,10 @@ def test_the_area_report_and_the_reports_page_link_it(net, usage, coordinator):
     page = coordinator.get(form).content.decode()
     assert reverse("admin:stats_annual_pdf", args=[net.area_a.pk]) in page
     assert 'name="public"' in page and 'name="language"' in page
+
+
+def test_a_year_without_uses_has_empty_tables_not_an_error(net, coordinator):
+    text = annual_pdf(coordinator, net, "year=2023&public=on")
+
+    assert "No uses in this period." in text
+    assert row(section(text, "2023 in figures", "By sector"), "Uses (holders' tickets)") == "0 0 –"
