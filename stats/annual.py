@@ -137,6 +137,27 @@ def _suppress_table(table: AnnualTable, sums: list[tuple[list[int], int]]) -> No
 # ---------------------------------------------------------------------------
 
 
+def _suppress_comparison(comparison: list[Comparison]) -> None:
+    """Hide the small figures of the year in figures in place: each year's uses
+    and children's tickets add up to its tickets, so hiding one of the three
+    hides another. The count of venue sites counts sites, not people."""
+    cells: dict[Hashable, int] = {}
+    for row in comparison:
+        if row.key != "active_sites":
+            for year, value in (("this", row.this_year), ("last", row.last_year)):
+                if value is not None:
+                    cells[(row.key, year)] = value
+    relations: list[tuple[list[Hashable], Hashable]] = [
+        ([("uses", year), ("children", year)], ("tickets", year)) for year in ("this", "last")
+    ]
+    hidden = public.suppress(cells, relations)
+    for row in comparison:
+        if (row.key, "this") in hidden:
+            row.this_year = None
+        if (row.key, "last") in hidden:
+            row.last_year = None
+
+
 def _area_year(area: Area, year: int) -> queries.Report:
     return queries.area_report(area, Filters(Period.year(year)))
 
@@ -179,12 +200,7 @@ def annual_report(area: Area, year: int, *, public_copy: bool = False) -> Annual
         ),
     ]
     if public_copy:
-        for row in comparison:
-            if row.key != "active_sites":  # counts sites, not people
-                row.this_year, row.last_year = (
-                    None if v is not None and 0 < v < public.THRESHOLD else v
-                    for v in (row.this_year, row.last_year)
-                )
+        _suppress_comparison(comparison)
     for row in comparison:
         row.change = change(row.this_year, row.last_year)
 

@@ -12,7 +12,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from stats.annual import annual_report
+from stats.annual import Comparison, _suppress_comparison, annual_report
 from tests.stats import pdf_text
 from venues.models import Checklist
 
@@ -178,3 +178,19 @@ def test_a_year_without_uses_has_empty_tables_not_an_error(net, coordinator):
 
     assert "No uses in this period." in text
     assert row(section(text, "2023 in figures", "By sector"), "Uses (holders' tickets)") == "0 0 –"
+
+
+def test_hidden_childrens_tickets_are_not_given_away_by_the_tickets():
+    """10 uses and 3 children's tickets make 13 tickets: hiding the 3 alone
+    would leave 13 − 10 = 3 to read, so the 10 goes too (the smaller of the
+    other two); the number of venue sites is always shown."""
+    rows = [
+        Comparison("uses", "uses", 10, 20, ""),
+        Comparison("children", "children", 3, 0, ""),
+        Comparison("tickets", "tickets", 13, 20, ""),
+        Comparison("active_sites", "sites", 2, 1, ""),
+    ]
+
+    _suppress_comparison(rows)
+
+    assert [(r.this_year, r.last_year) for r in rows] == [(None, 20), (None, 0), (13, 20), (2, 1)]
