@@ -48,6 +48,7 @@ from django.urls import reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from stats import summary  # noqa: E402
+from tests import logins  # noqa: E402
 from usage.models import Card, Redemption  # noqa: E402
 from venues.models import Area, Membership, Offering, Organisation, Site, User  # noqa: E402
 
@@ -255,8 +256,9 @@ def main() -> None:
     contact = person("bench-contact@example.fi", role="venue_contact", site=site)
     clients = {}
     for user in (admin, coordinator, contact):
-        clients[user.email] = Client()
-        clients[user.email].force_login(user)
+        # Signed in with the second factor passed (national admins and
+        # coordinators must have one), as tests/logins.py does.
+        clients[user.email] = logins.log_in(Client(), user)
     year = f"period=year&year={YEAR}"
 
     cases = [
@@ -291,9 +293,21 @@ def main() -> None:
             "export",
         ),
         (
-            "Area annual report, PDF",
+            "Area-year report, PDF",
             clients[coordinator.email],
             reverse("admin:stats_area_export", kwargs={"pk": area.pk, "fmt": "pdf"}) + "?" + year,
+            "pdf",
+        ),
+        (
+            "Annual feedback-meeting report, PDF",
+            clients[coordinator.email],
+            reverse("admin:stats_annual_pdf", args=[area.pk]) + f"?year={YEAR}",
+            "pdf",
+        ),
+        (
+            "Annual feedback-meeting report, PDF, small figures hidden",
+            clients[coordinator.email],
+            reverse("admin:stats_annual_pdf", args=[area.pk]) + f"?year={YEAR}&public=on",
             "pdf",
         ),
     ]

@@ -66,9 +66,15 @@ def _text(x, y, content, *, anchor="middle", size=12, weight="normal", rotate=No
 def render(chart: Chart) -> SafeString:
     if chart.horizontal:
         return _horizontal_bars(chart)
-    width, height = 720, 360
-    left, right, top, bottom = 70, 20, 48, 90
-    plot_w, plot_h = width - left - right, height - top - bottom
+    width, left, right, top = 720, 70, 20, 48
+    plot_h = 222
+    rotate = len(chart.labels) > 8
+    # Rotated labels need room under the axis for the longest of them (about
+    # 4.6 px of height a character at 45°), above the axis title and the legend.
+    longest = max((len(label) for label in chart.labels), default=0)
+    bottom = max(90, round(68 + 4.6 * longest)) if rotate else 90
+    height = top + plot_h + bottom
+    plot_w = width - left - right
     peak = max((v for s in chart.series for v in s.values), default=0)
     ceiling, step = nice_ceiling(peak)
     parts = _open(chart, width, height)
@@ -89,7 +95,6 @@ def render(chart: Chart) -> SafeString:
         parts.append(_text(16, top + plot_h / 2, chart.y_label, size=12, rotate=-90))
     n = max(len(chart.labels), 1)
     slot = plot_w / n
-    rotate = n > 8
     for index, label in enumerate(chart.labels):
         x = left + slot * (index + 0.5)
         if rotate:

@@ -210,6 +210,18 @@ def report_pdf(report: Report, *, request=None) -> bytes:
     return HTML(string=html, base_url=None).write_pdf(stylesheets=[CSS(filename=stylesheet)])
 
 
+def annual_pdf(report, *, request=None) -> bytes:
+    """The annual feedback-meeting report (stats.annual) as an A4 PDF."""
+    from weasyprint import CSS, HTML
+
+    from stats.views import PUBLIC_RULE, SUPPRESSED
+
+    context = {"report": report, "rule": PUBLIC_RULE, "suppressed": SUPPRESSED}
+    html = render_to_string("stats/annual_pdf.html", context, request=request)
+    stylesheet = finders.find("stats/report_pdf.css")
+    return HTML(string=html, base_url=None).write_pdf(stylesheets=[CSS(filename=stylesheet)])
+
+
 # ---------------------------------------------------------------------------
 # The uses of a site, row by row (streamed)
 # ---------------------------------------------------------------------------

@@ -448,6 +448,14 @@ def _month_label(month: datetime.date) -> str:
     return formats.date_format(month, "YEAR_MONTH_FORMAT")
 
 
+def chart_month_label(month: datetime.date) -> str:
+    """A month under a chart's axis, short and unambiguous in the reader's
+    language: Django's "N" abbreviations ("marras 2026", "nov 2026",
+    "Nov. 2026"). Its "M" ones are three letters cut from the name, which in
+    Finnish makes November "Mar" (marraskuu), read as maaliskuu (March)."""
+    return formats.date_format(month, "N Y")
+
+
 def _uses_columns(*, other: bool = False) -> list[Column]:
     columns = [
         Column("uses", _("Uses (holders' tickets)")),
@@ -509,7 +517,7 @@ def _by_month(src: Source) -> Table:
         Chart(
             "line" if len(months) > 1 else "bar",
             _("Tickets by month"),
-            [formats.date_format(m, "M Y") for m in months],
+            [chart_month_label(m) for m in months],
             _uses_series(rows, 1),
             x_label=_("Month"),
             y_label=_("Tickets"),

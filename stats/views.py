@@ -19,7 +19,7 @@ from django.http import (
 )
 from django.shortcuts import render
 from django.urls import path, re_path, reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
@@ -27,7 +27,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from kaikukanta import access, replica
-from stats import exports, public, queries
+from stats import annual, exports, public, queries
+from stats.annual import AnnualReportForm
 from stats.filters import FIRST_YEAR, Filters, ReportFilterForm
 from venues.models import Site, User
 
@@ -37,6 +38,7 @@ class ReportLink:
     label: str
     url: str
     kind: str  # national | area | site
+    annual_url: str = ""  # an area's annual feedback-meeting report
 
 
 def report_links(user: User) -> list[ReportLink]:
@@ -47,7 +49,14 @@ def report_links(user: User) -> list[ReportLink]:
     if scope.national:
         links.append(ReportLink(_("Nationwide"), reverse("admin:stats_national"), "national"))
     for area in scope.areas.order_by("name"):
-        links.append(ReportLink(area.name, reverse("admin:stats_area", args=[area.pk]), "area"))
+        links.append(
+            ReportLink(
+                area.name,
+                reverse("admin:stats_area", args=[area.pk]),
+                "area",
+                reverse("admin:stats_annual", args=[area.pk]),
+            )
+        )
     if not scope.national:  # a national admin reaches every site from the areas
         for site in scope.sites.order_by("name"):
             links.append(ReportLink(site.name, reverse("admin:stats_site", args=[site.pk]), "site"))
@@ -85,6 +94,8 @@ def report_urls(admin_site) -> list:
         re_path(
             rf"^reports/site/(?P<pk>[0-9]+)/export\.{fmt}$", wrap(site), name="stats_site_export"
         ),
+        path("reports/area/<int:pk>/annual/", wrap(annual_page), name="stats_annual"),
+        path("reports/area/<int:pk>/annual.pdf", wrap(annual_pdf), name="stats_annual_pdf"),
         re_path(
             r"^reports/site/(?P<pk>[0-9]+)/uses\.(?P<fmt>xlsx|csv)$",
             wrap(site_uses),
@@ -132,11 +143,11 @@ def _downloads(report: queries.Report, links: dict, query: str) -> tuple[list, s
         (_("PDF report"), url(links["export"], "pdf")),
     ]
     year = report.filters.period.start.year
-    if links.get("annual_pdf"):
+    if links.get("annual"):
         downloads.append(
             (
                 _("Annual report %(year)d for the feedback meeting (PDF)") % {"year": year},
-                url(links["export"], "pdf", f"period=year&year={year}"),
+                reverse("admin:stats_annual", args=[links["pk"]]) + f"?year={year}",
             )
         )
     if links.get("uses"):
@@ -214,8 +225,59 @@ def area(request: HttpRequest, admin_site, pk: int, fmt: str | None = None) -> H
     form, filters = _filters(request, scope.sites.filter(municipality__area=the_area))
     report = replica.run(queries.area_report, the_area, filters)
     _link_rows(report, "by_site", "admin:stats_site", scope.sites)
-    links = {"export": "admin:stats_area_export", "pk": the_area.pk, "annual_pdf": True}
+    links = {"export": "admin:stats_area_export", "pk": the_area.pk, "annual": True}
     return _respond(request, admin_site, report, form, fmt, links)
+
+
+def annual_page(request: HttpRequest, admin_site, pk: int) -> HttpResponse:
+    """The annual feedback-meeting report: the year, the copy and the language
+    to make it in (the PDF comes from `annual_pdf`)."""
+    the_area = access.report_scope(request.user).area_or_404(pk)
+    initial = {"year": timezone.localdate().year - 1, "language": get_language()}
+    if request.GET.get("year", "").isdigit():
+        initial["year"] = int(request.GET["year"])
+    form = AnnualReportForm(initial=initial)
+    return render(
+        request,
+        "stats/annual.html",
+        _context(
+            request,
+            admin_site,
+            title=_("Annual report for the feedback meeting: %(area)s") % {"area": the_area.name},
+            area=the_area,
+            form=form,
+        ),
+    )
+
+
+def annual_pdf(request: HttpRequest, admin_site, pk: int) -> HttpResponse:
+    the_area = access.report_scope(request.user).area_or_404(pk)
+    form = AnnualReportForm(request.GET)
+    if not form.is_valid():
+        return render(
+            request,
+            "stats/annual.html",
+            _context(
+                request,
+                admin_site,
+                title=_("Annual report for the feedback meeting: %(area)s")
+                % {"area": the_area.name},
+                area=the_area,
+                form=form,
+            ),
+            status=400,
+        )
+    year, public_copy = form.cleaned_data["year"], form.cleaned_data["public"]
+    with translation.override(form.cleaned_data["language"] or get_language()):
+        report = replica.run(annual.annual_report, the_area, year, public_copy=public_copy)
+        body = exports.annual_pdf(report, request=request)
+        name = f"kaikukortti-{slugify(the_area.name) or 'area'}-{year}"
+        name += f"-{slugify(_('feedback meeting'))}"
+        if public_copy:
+            name += f"-{slugify(_('public'))}"
+    response = HttpResponse(body, content_type=exports.PDF_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="{name}.pdf"'
+    return response
 
 
 def site(request: HttpRequest, admin_site, pk: int, fmt: str | None = None) -> HttpResponse:

@@ -89,3 +89,41 @@ def stats_table(table, query: str = "", csv_url: str = "", caption: bool = True)
         body,
         foot,
     )
+
+
+@register.simple_tag
+def annual_table(table, suppressed: str) -> SafeString:
+    """A table of the annual report (stats.annual): a hidden figure (None) is
+    written as `suppressed`, as on the public pages."""
+
+    def cells(row) -> SafeString:
+        parts = []
+        for index, (value, numeric) in enumerate(zip(row, table.numeric, strict=False)):
+            if index == 0:
+                parts.append(format_html('<th scope="row">{}</th>', value))
+            elif numeric:
+                text = suppressed if value is None else cell(value)
+                parts.append(format_html('<td class="num">{}</td>', text))
+            elif index == len(row) - 1:
+                parts.append(format_html('<td class="num change">{}</td>', value))
+            else:
+                parts.append(format_html("<td>{}</td>", value))
+        return mark_safe("".join(parts))
+
+    head = format_html_join(
+        "",
+        '<th scope="col"{}>{}</th>',
+        (
+            (mark_safe(' class="num"') if numeric or index == len(table.columns) - 1 else "", label)
+            for index, (label, numeric) in enumerate(zip(table.columns, table.numeric, strict=True))
+        ),
+    )
+    body = format_html_join("", "<tr>{}</tr>", ((cells(row),) for row in table.rows))
+    if not table.rows:
+        body = format_html(
+            '<tr><td colspan="{}">{}</td></tr>', len(table.columns), _("No uses in this period.")
+        )
+    foot = format_html("<tfoot><tr>{}</tr></tfoot>", cells(table.total)) if table.total else ""
+    return format_html(
+        "<table><thead><tr>{}</tr></thead><tbody>{}</tbody>{}</table>", head, body, foot
+    )

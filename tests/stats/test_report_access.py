@@ -58,6 +58,14 @@ ROUTES: list[tuple[str, Callable, dict]] = [
         (f"area B.{fmt}", area_url("stats_area_export", "area_b", fmt), {"national_admin": 200})
         for fmt in ("xlsx", "csv", "pdf")
     ],
+    ("annual A", area_url("stats_annual", "area_a"), COORD),
+    ("annual B", area_url("stats_annual", "area_b"), {"national_admin": 200}),
+    ("annual A.pdf", lambda n: area_url("stats_annual_pdf", "area_a")(n) + "?year=2025", COORD),
+    (
+        "annual B.pdf",
+        lambda n: area_url("stats_annual_pdf", "area_b")(n) + "?year=2025&public=on",
+        {"national_admin": 200},
+    ),
     ("site A", site_url("stats_site", "venue_a"), SITE_A),
     ("site A2", site_url("stats_site", "venue_a2"), COORD),
     ("site B", site_url("stats_site", "venue_b"), {"national_admin": 200}),
@@ -110,6 +118,8 @@ def test_every_report_url_is_walked():
         "stats_national_export",
         "stats_area",
         "stats_area_export",
+        "stats_annual",
+        "stats_annual_pdf",
         "stats_site",
         "stats_site_export",
         "stats_site_uses",
