@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy, pgettext
 from stats import public, queries
 from stats.charts import Chart, Series
 from stats.filters import FIRST_YEAR, Filters, Period
+from stats.report import Report, Table
 from venues.models import Area, Organisation, Site
 
 Cell = int | str | None  # a number, a label, or None for a hidden figure
@@ -158,15 +159,15 @@ def _suppress_comparison(comparison: list[Comparison]) -> None:
             row.last_year = None
 
 
-def _area_year(area: Area, year: int) -> queries.Report:
+def _area_year(area: Area, year: int) -> Report:
     return queries.area_report(area, Filters(Period.year(year)))
 
 
-def _active_sites(report: queries.Report) -> int:
+def _active_sites(report: Report) -> int:
     return sum(1 for uses in report.table("by_site").column("uses") if uses)
 
 
-def _by_key(table: queries.Table, label_columns: int = 1) -> dict[tuple, list[Any]]:
+def _by_key(table: Table, label_columns: int = 1) -> dict[tuple, list[Any]]:
     return {tuple(row[:label_columns]): row for row in table.rows}
 
 
@@ -293,7 +294,7 @@ def _keys_in_order(now: dict, before: dict) -> list[tuple]:
     return keys
 
 
-def _by_sector(now: queries.Report, before: queries.Report, year: int) -> AnnualTable:
+def _by_sector(now: Report, before: Report, year: int) -> AnnualTable:
     this, last = _by_key(now.table("by_sector")), _by_key(before.table("by_sector"))
     rows = _uses_rows(_keys_in_order(this, last), this, last, 1)
     return AnnualTable(
@@ -317,7 +318,7 @@ def _by_sector(now: queries.Report, before: queries.Report, year: int) -> Annual
     )
 
 
-def _by_month(now: queries.Report, before: queries.Report, year: int) -> AnnualTable:
+def _by_month(now: Report, before: Report, year: int) -> AnnualTable:
     this, last = now.table("by_month").rows, before.table("by_month").rows
     rows: list[list[Cell]] = []
     for row, old in zip(this, last, strict=True):
@@ -344,7 +345,7 @@ def _by_month(now: queries.Report, before: queries.Report, year: int) -> AnnualT
     )
 
 
-def _by_municipality(now: queries.Report, before: queries.Report, year: int) -> AnnualTable:
+def _by_municipality(now: Report, before: Report, year: int) -> AnnualTable:
     this = _by_key(now.table("by_municipality"))
     last = _by_key(before.table("by_municipality"))
     keys = sorted(_keys_in_order(this, last))
@@ -359,7 +360,7 @@ def _by_municipality(now: queries.Report, before: queries.Report, year: int) -> 
     )
 
 
-def _venues(now: queries.Report, before: queries.Report, year: int) -> AnnualTable:
+def _venues(now: Report, before: Report, year: int) -> AnnualTable:
     this = _by_key(now.table("by_site"), 2)
     last = _by_key(before.table("by_site"), 2)
     rows: list[list[Cell]] = []
@@ -385,7 +386,7 @@ def _venues(now: queries.Report, before: queries.Report, year: int) -> AnnualTab
     )
 
 
-def _distributors(now: queries.Report, before: queries.Report, year: int) -> AnnualTable:
+def _distributors(now: Report, before: Report, year: int) -> AnnualTable:
     this = _by_key(now.table("cards_by_distributor"), 2)
     last = _by_key(before.table("cards_by_distributor"), 2)
     rows: list[list[Cell]] = []

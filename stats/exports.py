@@ -24,7 +24,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
 from kaikukanta.text import printable
-from stats.queries import Report, Table
+from stats.report import Report, Table
 from usage.models import Redemption
 
 FORMULA_START = ("=", "+", "-", "@")

@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 
 from stats.filters import Filters, Period
 from stats.models import CardPeriodCell, CardsUsed, UseCell
-from stats.queries import Source
+from stats.sources import Source
 from usage.models import CardPeriod, Redemption
 from venues.models import Area, Municipality, Offering, Site
 

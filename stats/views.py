@@ -30,6 +30,7 @@ from kaikukanta import access, replica
 from stats import annual, exports, public, queries
 from stats.annual import AnnualReportForm
 from stats.filters import FIRST_YEAR, Filters, ReportFilterForm
+from stats.report import Report
 from venues.models import Site, User
 
 
@@ -129,7 +130,7 @@ def _filters(request: HttpRequest, sites) -> tuple[ReportFilterForm, Filters]:
     return form, form.filters()
 
 
-def _downloads(report: queries.Report, links: dict, query: str) -> tuple[list, str]:
+def _downloads(report: Report, links: dict, query: str) -> tuple[list, str]:
     """(label, url) of each download of the report, and the CSV's url."""
 
     def url(name: str, fmt: str, extra: str = query) -> str:
@@ -161,7 +162,7 @@ def _downloads(report: queries.Report, links: dict, query: str) -> tuple[list, s
     return downloads, csv_url
 
 
-def _respond(request, admin_site, report: queries.Report, form, fmt: str | None, links: dict):
+def _respond(request, admin_site, report: Report, form, fmt: str | None, links: dict):
     if fmt is None:
         query = request.GET.urlencode()
         downloads, csv_url = _downloads(report, links, query)
@@ -199,7 +200,7 @@ def _respond(request, admin_site, report: queries.Report, form, fmt: str | None,
     return response
 
 
-def _link_rows(report: queries.Report, table_key: str, url_name: str, allowed) -> None:
+def _link_rows(report: Report, table_key: str, url_name: str, allowed) -> None:
     """Link the rows of a table of sites or areas to their own reports."""
     table = report.table(table_key)
     may_open = set(allowed.filter(pk__in=table.row_keys).values_list("pk", flat=True))

@@ -13,6 +13,7 @@ from kaikukanta.models import AuditEntry
 from stats import public, queries, summary
 from stats.filters import Filters, Period, ReportFilterForm
 from stats.models import SummaryState
+from stats.report import Report
 from usage import retention, services
 from usage.models import Card, Redemption
 
@@ -31,7 +32,7 @@ PERIODS = [
 ]
 
 
-def _flat(report: queries.Report) -> dict:
+def _flat(report: Report) -> dict:
     """Every figure of a report: key figures, card figures, every table's rows
     and total (not when it was generated)."""
     return {
