@@ -153,6 +153,13 @@ def lock_uses(card_pks: set[int]) -> None:
     _advisory_lock_keys([(LOCK_CARD, pk % 2**31) for pk in card_pks])
 
 
+def card_lock_expression(card_pk_column: str) -> str:
+    """`lock_uses` of one card as an SQL expression, for a recorder that takes
+    it in the statement that locks the card's row (PostgreSQL): evaluated on
+    the locked row, so after the row lock, as `lock_uses` is."""
+    return f"pg_advisory_xact_lock({LOCK_CARD}, mod({card_pk_column}, {2**31})::int)"
+
+
 def uses_recorded(uses: list[Redemption], facts: "Facts | None" = None) -> None:
     """Count newly recorded uses (already inserted). Called inside the
     recording transaction, once for all the uses it records. With `facts`,

@@ -10,22 +10,21 @@ writes a Redemption.
 """
 
 import datetime
+import functools
 import hashlib
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from django.core.exceptions import EmptyResultSet
 from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
-from django.db.models.sql import InsertQuery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from kaikukanta import audit, metrics
+from kaikukanta import audit, db, metrics
 from kaikukanta.models import AuditEntry
 from stats import summary as stats_summary
 from usage.card_ids import is_valid_card_id, normalise_card_id
@@ -280,7 +279,6 @@ def record_redemptions(
     if pending:
         try:
             with transaction.atomic():
-                _set_lock_timeout()
                 how = _Recording(channel, recorded_by, broker, actor_label, after_the_fact)
                 _record_under_locks(site, pending, outcomes, how)
         except DatabaseError as error:
@@ -383,37 +381,43 @@ def _lock(queryset: QuerySet, pk: int):
 def _lock_card_and_offering(card_id: str, offering_pk: int) -> tuple[Card, Offering] | None:
     """One use's card (with its issuing site and municipality) and offering,
     locked in one statement: `FOR UPDATE OF card, offering` locks the card's
-    row first and then the offering's, the order every recorder keeps. None
-    when either is missing (the caller then reads them one by one and refuses
-    with the right code)."""
+    row first and then the offering's, the order every recorder keeps. On
+    PostgreSQL the same statement first sets the transaction's lock timeout
+    (a CTE that the rows to lock are joined to, so it has run before the first
+    lock is waited for) and last takes the summary's lock on the card (on the
+    locked row, so after the row locks: `stats_summary.lock_uses`). None when
+    either row is missing: the caller then reads them one by one and refuses
+    with the right code."""
     qn = connection.ops.quote_name
     models_and_aliases = [(Card, "c"), (Site, "s"), (Municipality, "m"), (Offering, "o")]
-    columns, fields = [], []
-    for model, alias in models_and_aliases:
-        names = [f.attname for f in model._meta.concrete_fields]
-        fields.append(names)
-        columns += [f"{alias}.{qn(f.column)}" for f in model._meta.concrete_fields]
     lock = ""
     if _lock_rows and connection.features.has_select_for_update:
         lock = " FOR UPDATE OF c, o"
-    sql = (
-        f"SELECT {', '.join(columns)} FROM {qn(Card._meta.db_table)} c "
+    rows = (
+        f"SELECT {db.select_list(*models_and_aliases)}, c.id AS lock_key "
+        f"FROM {qn(Card._meta.db_table)} c "
         f"JOIN {qn(Site._meta.db_table)} s ON s.id = c.issued_by_id "
         f"JOIN {qn(Municipality._meta.db_table)} m ON m.id = s.municipality_id "
         f"CROSS JOIN {qn(Offering._meta.db_table)} o "
-        f"WHERE c.card_id = %s AND o.id = %s{lock}"
     )
+    if connection.vendor == "postgresql":
+        sql = (
+            "WITH timeout AS MATERIALIZED (SELECT set_config('lock_timeout', %s, true)), "
+            f"locked AS ({rows}CROSS JOIN timeout WHERE c.card_id = %s AND o.id = %s{lock}) "
+            f"SELECT locked.*, {stats_summary.card_lock_expression('locked.lock_key')} "
+            "FROM locked"
+        )
+        params = [str(int(LOCK_TIMEOUT_MS)), card_id, offering_pk]
+    else:
+        sql, params = f"{rows}WHERE c.card_id = %s AND o.id = %s{lock}", [card_id, offering_pk]
     with connection.cursor() as cursor:
-        cursor.execute(sql, [card_id, offering_pk])
+        cursor.execute(sql, params)
         row = cursor.fetchone()
     if row is None:
         return None
-    instances = []
-    start = 0
-    for (model, _alias), names in zip(models_and_aliases, fields, strict=True):
-        instances.append(model.from_db(connection.alias, names, row[start : start + len(names)]))
-        start += len(names)
-    card, issuer, municipality, offering = instances
+    card, issuer, municipality, offering = db.instances(
+        row, *(model for model, _alias in models_and_aliases)
+    )
     issuer.municipality = municipality
     card.issued_by = issuer
     return card, offering
@@ -439,6 +443,9 @@ def _record_under_locks(
     if pair is not None:
         cards, offerings = {pair[0].card_id: pair[0]}, {pair[1].pk: pair[1]}
     else:
+        # (When the single statement found no row, it may not have set the
+        # lock timeout: set it before waiting for any lock.)
+        _set_lock_timeout()
         # The card's issuing site's area comes along: the statistics summary counts it.
         cards = {
             card.card_id: card
@@ -448,10 +455,12 @@ def _record_under_locks(
         }
         offerings = {o.pk: o for o in _locked(Offering.objects.filter(pk__in=offering_pks))}
     # The summary's locks on the cards, before their earlier uses are read (they
-    # decide a card's first use in a period). Its lock on an offering is not
-    # needed here: every correction that moves an offering's uses takes the
-    # offering's row lock first, which a recorder holds.
-    stats_summary.lock_uses({card.pk for card in cards.values()})
+    # decide a card's first use in a period); the one statement above took its
+    # card's. Its lock on an offering is not needed here: every correction that
+    # moves an offering's uses takes the offering's row lock first, which a
+    # recorder holds.
+    if pair is None:
+        stats_summary.lock_uses({card.pk for card in cards.values()})
     # Under the locks: a concurrent retry with the same key has committed.
     ledger = _Ledger(site, cards.values(), offerings.values(), [use for _i, use in pending])
     known = ledger.known
@@ -543,30 +552,15 @@ class _Ledger:
         plain_days = {use.used_on for use in uses if use.offering is None}
         keys = {use.idempotency_key for use in uses if use.idempotency_key}
         years = {use.used_on.year for use in uses}
-        # One query: the earlier uses the rules look at, the same cards' uses in
-        # the years (which the summary needs anyway) and the known keys.
-        rows = Q(
-            voided_at__isnull=True,
-            card__in=card_pks,
-            used_on__gte=datetime.date(min(years), 1, 1),
-            used_on__lte=datetime.date(max(years), 12, 31),
-        ) | Q(voided_at__isnull=True, card__in=card_pks, offering__in=offering_pks)
-        if keys:
-            rows |= Q(idempotency_key__in=keys)
-        earlier = Redemption.objects.filter(rows).annotate(
-            site_area=F("site__municipality__area_id")
-        )
         capped = [o for o in offerings if o.cap is not None]
         by_pk = {offering.pk: offering for offering in offerings}
-        counted = len(uses) == 1 and len(capped) == 1
-        if counted:
-            earlier = self._with_cap_count(earlier, capped[0], uses[0].used_on)
+        single = len(uses) == 1 and len(card_pks) == 1 and len(offerings) == 1
+        if single:
+            earlier = self._single_use_earlier(card_pks[0], next(iter(offerings)), uses[0])
         else:
-            earlier = earlier.select_related("offering")
+            earlier = self._earlier(card_pks, offering_pks, keys, years)
         first, last = min(years), max(years)
         for redemption in earlier:
-            if redemption.pk is None:
-                continue  # the cap's count alone: the card has no such earlier uses
             if redemption.offering_id in by_pk:
                 redemption.offering = by_pk[redemption.offering_id]  # the locked row
             if redemption.idempotency_key in keys:
@@ -589,37 +583,78 @@ class _Ledger:
                 and redemption.used_on in plain_days
             ):
                 self._remember(redemption)
-        if not counted:
+        if not single:
             self._count_caps(capped, uses)
 
-    def _with_cap_count(self, earlier: QuerySet, offering: Offering, day: datetime.date) -> list:
-        """The earlier uses, and the tickets counted against the one capped
-        offering of a single use, in one statement: the count is a one-row
-        query that the earlier uses are LEFT JOINed to. (It runs after the
-        locks, as the separate count of a batch does, so it sees every use
-        committed before them.)"""
-        table = connection.ops.quote_name(Redemption._meta.db_table)
-        cap_sql = (
-            "SELECT COUNT(*) + COALESCE(SUM(children), 0) AS cap_tickets "
-            f"FROM {table} WHERE voided_at IS NULL AND offering_id = %s"
+    @staticmethod
+    def _earlier(card_pks: list[int], offering_pks: set[int], keys: set[str], years: set[int]):
+        """In one query: the earlier uses that the rules look at, the same
+        cards' uses in the years (which the summary needs anyway) and the uses
+        recorded under the keys."""
+        rows = Q(
+            voided_at__isnull=True,
+            card__in=card_pks,
+            used_on__gte=datetime.date(min(years), 1, 1),
+            used_on__lte=datetime.date(max(years), 12, 31),
+        ) | Q(voided_at__isnull=True, card__in=card_pks, offering__in=offering_pks)
+        if keys:
+            rows |= Q(idempotency_key__in=keys)
+        return (
+            Redemption.objects.filter(rows)
+            .annotate(site_area=F("site__municipality__area_id"))
+            .select_related("offering")
         )
-        cap_params: list = [offering.pk]
-        if offering.cap_is_per_day:
-            cap_sql += " AND used_on = %s"
-            cap_params.append(day)
-        try:
-            earlier_sql, earlier_params = earlier.order_by().query.sql_with_params()
-        except EmptyResultSet:  # no card and no key: nothing earlier to read
-            earlier_sql, earlier_params = "SELECT * FROM " + table + " WHERE 1 = 0", []
-        rows = list(
-            Redemption.objects.raw(
-                f"SELECT e.*, cap.cap_tickets FROM ({cap_sql}) cap "
-                f"LEFT JOIN ({earlier_sql}) e ON 1 = 1",
-                [*cap_params, *earlier_params],
+
+    def _single_use_earlier(self, card_pk: int, offering: Offering, use: UseRequest) -> list:
+        """What `_earlier` reads, for one use of one card at one offering (a
+        desk's or the API's), and the tickets counted against the offering's
+        cap, in one statement written by hand (kaikukanta.db): the count is a
+        one-row query that the earlier uses are LEFT JOINed to. (It
+        runs after the locks, as the separate count of a batch does, so it
+        sees every use committed before them.)"""
+        qn = connection.ops.quote_name
+        table = qn(Redemption._meta.db_table)
+        count, count_params = "SELECT 0 AS tickets", []
+        if offering.cap is not None:
+            count = (
+                "SELECT COUNT(*) + COALESCE(SUM(children), 0) AS tickets "
+                f"FROM {table} WHERE voided_at IS NULL AND offering_id = %s"
             )
+            count_params = [offering.pk]
+            if offering.cap_is_per_day:
+                count += " AND used_on = %s"
+                count_params.append(use.used_on)
+        year = use.used_on.year
+        sql = (
+            f"SELECT cap.tickets, {db.select_list((Redemption, 'r'))}, m.area_id "
+            f"FROM ({count}) cap LEFT JOIN ({table} r "
+            f"JOIN {qn(Site._meta.db_table)} s ON s.id = r.site_id "
+            f"JOIN {qn(Municipality._meta.db_table)} m ON m.id = s.municipality_id) "
+            "ON (r.voided_at IS NULL AND r.card_id = %s "
+            "AND (r.used_on BETWEEN %s AND %s OR r.offering_id = %s)) "
+            "OR r.idempotency_key = %s"
         )
-        self._used[self._cap_key(offering, day)] = rows[0].cap_tickets
-        return rows
+        params = [
+            *count_params,
+            card_pk,
+            datetime.date(year, 1, 1),
+            datetime.date(year, 12, 31),
+            offering.pk,
+            use.idempotency_key or None,
+        ]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+        if offering.cap is not None:
+            self._used[self._cap_key(offering, use.used_on)] = rows[0][0]
+        uses = []
+        for row in rows:
+            if row[1] is None:
+                continue  # the count alone: no earlier use joined
+            [redemption] = db.instances(row[1:-1], Redemption)
+            redemption.site_area = row[-1]
+            uses.append(redemption)
+        return uses
 
     def _remember(self, redemption: Redemption) -> None:
         offering = redemption.offering
@@ -758,13 +793,24 @@ def _insert_one(redemption: Redemption, entry: AuditEntry, facts: "stats_summary
 
 
 def _insert_sql(redemption: Redemption) -> tuple[str, list]:
-    """The INSERT of one use as Django would send it (defaults, pre_save and
-    the database's types applied), without RETURNING."""
+    """The INSERT of one use as the ORM would send it (each field's pre_save
+    and the database's preparation applied), without RETURNING; its text is
+    written once (kaikukanta.db)."""
     fields = [f for f in Redemption._meta.concrete_fields if not f.primary_key]
-    query = InsertQuery(Redemption)
-    query.insert_values(fields, [redemption])
-    [(sql, params)] = query.get_compiler(connection=connection).as_sql()
-    return sql, list(params)
+    params = [
+        field.get_db_prep_save(field.pre_save(redemption, True), connection) for field in fields
+    ]
+    return _insert_text(connection.vendor), params
+
+
+@functools.cache
+def _insert_text(vendor: str) -> str:
+    qn = connection.ops.quote_name
+    fields = [f for f in Redemption._meta.concrete_fields if not f.primary_key]
+    return (
+        f"INSERT INTO {qn(Redemption._meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) "
+        f"VALUES ({', '.join(['%s'] * len(fields))})"
+    )
 
 
 # ---------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from kaikukanta import access
+from kaikukanta import access, db
 from usage import brokers, queries, services
 from usage.api import serializers as s
 from usage.api import throttling
@@ -170,7 +170,7 @@ class CardDetail(BrokerView):
         normalised = normalise_card_id(card_id)
         if not is_valid_card_id(normalised):
             raise invalid({"card_id": [str(services.REFUSAL_MESSAGES["card_id_malformed"])]})
-        card = Card.objects.filter(card_id=normalised).first()
+        card = db.by_unique(Card, "card_id", normalised)  # every check asks: no queryset
         if card is None:
             throttling.count_unknown_card(self.token)
             raise Problem("card_unknown", services.REFUSAL_MESSAGES["card_unknown"])

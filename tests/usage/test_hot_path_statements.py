@@ -1,0 +1,186 @@
+"""The statements that recording writes by hand rather than through the ORM
+(kaikukanta.db, issue 12) answer what the ORM's querysets answer: the same
+rows, the same values (SQLite's datetimes aware, its booleans booleans), the
+same scope."""
+
+import pytest
+from django.db import connection, transaction
+from django.http import Http404
+from django.utils import timezone
+
+from kaikukanta import access, db
+from kaikukanta.models import RateCounter
+from tests.factories import CardFactory, OfferingFactory, SiteFactory
+from tests.usage.api.helpers import make_broker
+from usage import brokers, services
+from usage.models import BrokerToken, Card, Redemption
+from venues.models import Organisation, Site
+
+POSTGRESQL = connection.vendor == "postgresql"
+
+
+def field_values(instance) -> dict:
+    return {f.attname: getattr(instance, f.attname) for f in type(instance)._meta.concrete_fields}
+
+
+def test_a_token_is_read_as_the_orm_reads_it(net):
+    made = make_broker("Välittäjä", net.venue_a, area=net.area_a)
+
+    token = brokers.authenticate(made.secret)
+
+    expected = BrokerToken.objects.select_related("broker").get(pk=made.token.pk)
+    assert field_values(token) == field_values(expected)
+    assert field_values(token.broker) == field_values(expected.broker)
+    assert timezone.is_aware(token.created_at) and token.broker.is_active is True
+
+
+def test_an_unknown_or_wrong_token_is_none(net):
+    made = make_broker("Välittäjä", net.venue_a, area=net.area_a)
+    prefix = made.secret.rsplit("_", 1)[0]
+
+    assert brokers.authenticate(f"{prefix}_{'x' * 40}") is None
+    assert brokers.authenticate(f"kkb_zzzzzzzz_{'x' * 40}") is None
+
+
+def test_a_card_is_read_as_the_orm_reads_it(net):
+    card = CardFactory(issued_by=net.dist_a)
+
+    found = db.by_unique(Card, "card_id", card.card_id)
+
+    assert field_values(found) == field_values(Card.objects.get(pk=card.pk))
+    assert db.by_unique(Card, "card_id", "NO-SUCH-CARD") is None
+
+
+def test_a_brokers_site_is_one_of_broker_sites_and_nothing_else(net):
+    """`broker_site_or_404` writes `broker_sites`' scope by hand: for every
+    broker and every site, the two agree."""
+    closed = SiteFactory(name="Suljettu", organisation=net.venue_a.organisation, is_active=False)
+    own = make_broker("Oma", net.venue_a, net.venue_a2, net.dist_a, closed, area=net.area_a)
+    other = make_broker("Muu", net.venue_b, area=net.area_b)
+    retired = make_broker("Lopettanut", net.venue_a, area=net.area_a)
+    retired.broker.is_active = False
+    retired.broker.save(update_fields=["is_active"])
+
+    for made in (own, other, retired):
+        allowed = set(access.broker_sites(made.broker))
+        for site in Site.objects.all():
+            if site in allowed:
+                found = access.broker_site_or_404(made.broker, site.pk)
+                assert field_values(found) == field_values(site)
+                assert found.municipality == site.municipality
+            else:
+                with pytest.raises(Http404):
+                    access.broker_site_or_404(made.broker, site.pk)
+    assert {s.organisation.kind for s in access.broker_sites(own.broker)} == {
+        Organisation.Kind.VENUE
+    }
+    for nonsense in ("abc", None, -1, 0, 2**70, "1.5"):
+        with pytest.raises(Http404):
+            access.broker_site_or_404(own.broker, nonsense)
+
+
+def test_one_uses_earlier_uses_are_read_as_a_batch_reads_them(net):
+    """The single use's statement and the batch's queryset find the same
+    earlier uses: this year's of the card, the offering's of any year, voided
+    ones only by their key; and count the same tickets against the cap."""
+    show = OfferingFactory(site=net.venue_a, cap=50)
+    card = CardFactory(issued_by=net.dist_a)
+    today = timezone.localdate()
+    other_show = OfferingFactory(site=net.venue_a2, date=today)
+    for site, offering, key in ((net.venue_a, show, "a"), (net.venue_a2, other_show, "b")):
+        services.record_redemption(
+            card_id=card.card_id,
+            site=site,
+            offering=offering,
+            channel=Redemption.Channel.DESK,
+            used_on=today,
+            idempotency_key=key,
+        )
+    someone = CardFactory(issued_by=net.dist_a, children=2)
+    voided = services.record_redemption(
+        card_id=someone.card_id,
+        site=net.venue_a,
+        offering=show,
+        channel=Redemption.Channel.DESK,
+        used_on=today,
+        children=2,
+        idempotency_key="v",
+    ).redemption
+    services.void_redemption(redemption=voided, reason="Väärä kortti", actor_label="testi")
+    use = services.UseRequest(card_id=card.card_id, offering=show.pk, used_on=today)
+    keyed = services.UseRequest(
+        card_id=card.card_id, offering=show.pk, used_on=today, idempotency_key="v"
+    )
+
+    for request in (use, keyed):
+        single = services._Ledger(net.venue_a, [card], [show], [request])
+        batch = services._Ledger(net.venue_a, [card], [show], [request, request])
+        assert sorted(single.card_years) == sorted(batch.card_years)
+        assert set(single.known) == set(batch.known)
+        assert single.earlier_use(card, show, today) == batch.earlier_use(card, show, today)
+        assert single.check_cap(show, today, 48, False) is False  # 1 used, voided 3 not counted
+        with pytest.raises(services.RedemptionRefused):
+            single.check_cap(show, today, 50, False)
+    assert set(services._Ledger(net.venue_a, [card], [show], [keyed]).known) == {"v"}
+    card_years = services._Ledger(net.venue_a, [card], [show], [use]).card_years
+    assert sorted((pk, site) for pk, _card, _day, site, _area in card_years) == sorted(
+        Redemption.objects.filter(card=card).values_list("pk", "site_id")
+    )
+    assert {(day, area) for _pk, _card, day, _site, area in card_years} == {(today, net.area_a.pk)}
+
+
+def test_a_used_card_s_earlier_use_comes_back_loaded_as_the_orm_loads_it(net):
+    show = OfferingFactory(site=net.venue_a, cap=10)
+    card = CardFactory(issued_by=net.dist_a)
+    today = timezone.localdate()
+    first = services.record_redemption(
+        card_id=card.card_id,
+        site=net.venue_a,
+        offering=show,
+        channel=Redemption.Channel.DESK,
+        used_on=today,
+    ).redemption
+
+    ledger = services._Ledger(
+        net.venue_a,
+        [card],
+        [show],
+        [services.UseRequest(card_id=card.card_id, offering=show.pk, used_on=today)],
+    )
+
+    again = ledger.earlier_use(card, show, today)
+    assert field_values(again) == field_values(Redemption.objects.get(pk=first.pk))
+    assert timezone.is_aware(again.recorded_at) and again.over_cap is False
+
+
+@pytest.mark.postgres_only
+def test_the_lock_statement_sets_the_lock_timeout_and_takes_the_summary_lock(net):
+    show = OfferingFactory(site=net.venue_a, cap=10)
+    card = CardFactory(issued_by=net.dist_a)
+
+    with transaction.atomic():
+        locked_card, locked_show = services._lock_card_and_offering(card.card_id, show.pk)
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW lock_timeout")
+            timeout = cursor.fetchone()[0]
+            cursor.execute(
+                "SELECT classid, objid FROM pg_locks WHERE locktype = 'advisory' "
+                "AND pid = pg_backend_pid()"
+            )
+            advisory = set(cursor.fetchall())
+
+    assert (locked_card.pk, locked_show.pk) == (card.pk, show.pk)
+    assert locked_card.issued_by.municipality.area_id == net.area_a.pk
+    assert timeout == f"{services.LOCK_TIMEOUT_MS // 1000}s"
+    assert (7041, card.pk) in advisory
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db
+def test_the_rate_limiter_s_counters_are_not_written_to_the_log():
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relpersistence FROM pg_class WHERE relname = %s",
+            [RateCounter._meta.db_table],
+        )
+        assert cursor.fetchone()[0] == "u"  # UNLOGGED
