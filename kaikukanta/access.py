@@ -376,7 +376,7 @@ def broker_site_or_404(broker: Broker, pk: object) -> Site:
     if not broker.is_active or not 0 < pk < 2**63:
         raise Http404
     quote = connection.ops.quote_name
-    with connection.cursor() as cursor:
+    with db.prepared_cursor() as cursor:
         cursor.execute(
             f"SELECT {db.select_list((Site, 's'), (Municipality, 'm'))} "
             f"FROM {quote(Site._meta.db_table)} s "

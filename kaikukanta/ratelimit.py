@@ -35,6 +35,7 @@ from functools import cache
 from django.conf import settings
 from django.db import connection
 
+from kaikukanta import db
 from kaikukanta.models import RateCounter
 
 # Keys longer than this are hashed: the table's column and Redis keys stay short.
@@ -174,7 +175,7 @@ def _sql_hit(
     if peeked is not None:
         other = f"(SELECT o.hits FROM {table} AS o WHERE o.bucket = %s AND o.window_start = %s)"
         params += list(peeked)
-    with connection.cursor() as cursor:
+    with db.prepared_cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table} (bucket, window_start, hits, ends) VALUES (%s, %s, 1, %s) "
             f"ON CONFLICT (bucket, window_start) DO UPDATE SET hits = {table}.hits + 1 "

@@ -153,6 +153,16 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+DATABASE_PREPARED_STATEMENTS = envbool("DATABASE_PREPARED_STATEMENTS", True)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and (
+    DATABASE_PREPARED_STATEMENTS
+):
+    # The few statements that every recording sends are prepared on the server
+    # after five runs on a connection (kaikukanta/db.py): PostgreSQL then stops
+    # planning them on each request. Django's own queries bind on the client
+    # and are never prepared. Off behind a pooler that cannot keep prepared
+    # statements (PgBouncer before 1.21, or without max_prepared_statements).
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 5
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Writers take the lock when the transaction begins, so that two cashiers
     # recording at once queue up instead of failing with "database is locked".

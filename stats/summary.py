@@ -35,6 +35,7 @@ from django.db.models import CharField, Count, F, IntegerField, Model, QuerySet,
 from django.db.models.functions import Cast, Coalesce, TruncMonth, TruncQuarter, TruncYear
 from django.utils import timezone
 
+from kaikukanta import db
 from stats import dimensions
 from stats.models import CardPeriodCell, CardsUsed, SiteCell, SummaryState, UseCell
 from usage.models import Card, CardPeriod, Redemption
@@ -208,7 +209,7 @@ def _advisory_lock_keys(keys: list[tuple[int, int]]) -> None:
     if connection.vendor != "postgresql" or not keys:
         return
     keys = sorted(set(keys))
-    with connection.cursor() as cursor:
+    with db.prepared_cursor() as cursor:
         cursor.execute(
             "SELECT pg_advisory_xact_lock(ns, k) FROM "
             "(SELECT ns, k FROM unnest(%s::int[], %s::int[]) AS t(ns, k) ORDER BY ns, k) AS keys",

@@ -141,7 +141,7 @@ def _token_with_broker(prefix: str) -> BrokerToken | None:
     `BrokerToken.objects.select_related("broker").filter(prefix=prefix).first()`
     reads, as SQL written once, since every API request asks (kaikukanta.db)."""
     quote = connection.ops.quote_name
-    with connection.cursor() as cursor:
+    with db.prepared_cursor() as cursor:
         cursor.execute(
             f"SELECT {db.select_list((BrokerToken, 't'), (Broker, 'b'))} "
             f"FROM {quote(BrokerToken._meta.db_table)} t "

@@ -410,7 +410,7 @@ def _lock_card_and_offering(card_id: str, offering_pk: int) -> tuple[Card, Offer
         params = [str(int(LOCK_TIMEOUT_MS)), card_id, offering_pk]
     else:
         sql, params = f"{rows}WHERE c.card_id = %s AND o.id = %s{lock}", [card_id, offering_pk]
-    with connection.cursor() as cursor:
+    with db.prepared_cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
     if row is None:
@@ -642,7 +642,7 @@ class _Ledger:
             offering.pk,
             use.idempotency_key or None,
         ]
-        with connection.cursor() as cursor:
+        with db.prepared_cursor() as cursor:
             cursor.execute(sql, params)
             rows = cursor.fetchall()
         if offering.cap is not None:
@@ -784,7 +784,7 @@ def _insert_one(redemption: Redemption, entry: AuditEntry, facts: "stats_summary
         stats_summary.recorded_statements([redemption], facts),
         before=[("r", f"{use_sql} RETURNING id", use_params), ("a", entry_sql, entry_params)],
     )
-    with connection.cursor() as cursor:
+    with db.prepared_cursor() as cursor:
         cursor.execute(sql, params)
         redemption.pk = cursor.fetchone()[0]
     redemption._state.adding = False

@@ -68,6 +68,7 @@ def test_it_reads_the_secret_key_from_a_file(tmp_path):
         ("TRUSTED_PROXY_COUNT", "two"),
         ("SESSION_IDLE_TIMEOUT", "8h"),
         ("SECURE_HSTS_PRELOAD", "perhaps"),
+        ("DATABASE_PREPARED_STATEMENTS", "yes please"),
     ],
 )
 def test_it_refuses_a_value_that_is_not_a_boolean_or_a_number(tmp_path, name, value):
@@ -137,3 +138,22 @@ def test_the_second_factor_can_be_required_of_more_roles_but_never_of_fewer(tmp_
     assert "['coordinator', 'national_admin', 'venue_contact']" in more.stdout, more.stderr
     assert cashiers.returncode != 0
     assert "SECOND_FACTOR_REQUIRED_FOR may name venue_contact and distributor" in cashiers.stderr
+
+
+PRINT_PREPARE_THRESHOLD = (
+    "-c",
+    "from kaikukanta import settings; "
+    "print(settings.DATABASES['default'].get('OPTIONS', {}).get('prepare_threshold'))",
+)
+
+
+@pytest.mark.parametrize(("value", "threshold"), [(None, "5"), ("1", "5"), ("0", "None")])
+def test_prepared_statements_are_on_for_postgresql_unless_turned_off(value, threshold):
+    env = {"DATABASE_URL": "postgres://kaikukanta@db.example:5432/kaikukanta"}
+    if value is not None:
+        env["DATABASE_PREPARED_STATEMENTS"] = value
+
+    result = run_python(*PRINT_PREPARE_THRESHOLD, env=env)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == threshold

@@ -184,3 +184,41 @@ def test_the_rate_limiter_s_counters_are_not_written_to_the_log():
             [RateCounter._meta.db_table],
         )
         assert cursor.fetchone()[0] == "u"  # UNLOGGED
+
+
+@pytest.mark.postgres_only
+def test_the_statements_of_a_recording_are_prepared_once_they_repeat(net, settings):
+    """After a few recordings on one connection PostgreSQL holds the hot
+    path's statements prepared (kaikukanta.db.prepared_cursor), and parses
+    and plans them no more."""
+    from rest_framework.test import APIClient
+
+    settings.API_RATE_LIMIT = "10000/s"
+    show = OfferingFactory(site=net.venue_a, cap=100)
+    made = make_broker("Välittäjä", net.venue_a, area=net.area_a)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {made.secret}")
+
+    for number in range(8):
+        card = CardFactory(issued_by=net.dist_a)
+        response = client.post(
+            "/api/v1/redemptions",
+            {"card_id": card.card_id, "site_id": net.venue_a.pk, "offering_id": show.pk},
+            format="json",
+            HTTP_IDEMPOTENCY_KEY=f"key-{number}",
+        )
+        assert response.status_code == 201, response.content
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [statement for (statement,) in cursor.fetchall()]
+    starts = [
+        'SELECT t."id"',  # the token
+        'INSERT INTO "kaikukanta_ratecounter"',  # the rate limiter
+        'SELECT s."id"',  # the broker's site
+        "WITH timeout AS",  # the locks
+        "SELECT cap.tickets",  # the earlier uses and the cap's count
+        'WITH r AS (INSERT INTO "usage_redemption"',  # the use, its audit entry, its cells
+    ]
+    for start in starts:
+        assert any(statement.startswith(start) for statement in prepared), start
