@@ -122,10 +122,61 @@ def public_sites() -> QuerySet[Site]:
 def site_or_404(user: User, pk: object, can: Can = Can.VIEW) -> Site:
     """The site, if the user may do `can` there; 404 otherwise (never 403: we do
     not tell what exists outside a user's scope)."""
+    if can is Can.RECORD:
+        return _recording_site_or_404(user, pk)
     try:
         return sites(user, can).get(pk=pk)
     except (Site.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
+
+
+def _recording_site_or_404(user: User, pk: object) -> Site:
+    """`sites(user, Can.RECORD).get(pk=pk)`, with what it selects: an active
+    venue site where the person is a cashier or the contact person (recording
+    is never area-wide). Every desk recording asks, so its statement is
+    written once rather than built by the ORM on each request
+    (kaikukanta.db); a test holds it to `sites(user, Can.RECORD)` for every
+    person and site."""
+    pk = _pk_or_404(pk)
+    if not user.is_authenticated or not user.is_active:
+        raise Http404
+    quote = connection.ops.quote_name
+    roles = list(_SITE_ROLES[Can.RECORD])
+    role_placeholders = ", ".join(["%s"] * len(roles))
+    with db.prepared_cursor() as cursor:
+        cursor.execute(
+            f"SELECT {db.select_list((Site, 's'), (Organisation, 'o'), (Municipality, 'm'))}, "
+            f"{db.select_list((Area, 'a'))} "
+            f"FROM {quote(Site._meta.db_table)} s "
+            f"JOIN {quote(Organisation._meta.db_table)} o ON o.id = s.organisation_id "
+            f"JOIN {quote(Municipality._meta.db_table)} m ON m.id = s.municipality_id "
+            f"JOIN {quote(Area._meta.db_table)} a ON a.id = m.area_id "
+            "WHERE s.id = %s AND s.is_active AND o.kind = %s AND EXISTS ("
+            f"SELECT 1 FROM {quote(Membership._meta.db_table)} r "
+            f"WHERE r.site_id = s.id AND r.user_id = %s AND r.role IN ({role_placeholders}))",
+            [pk, _SITE_KIND[Can.RECORD].value, user.pk, *roles],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        raise Http404
+    site, organisation, municipality, area = db.instances(
+        row, Site, Organisation, Municipality, Area
+    )
+    municipality.area = area
+    site.organisation, site.municipality = organisation, municipality
+    return site
+
+
+def _pk_or_404(pk: object) -> int:
+    """A primary key as given in a request (a form's text, a JSON number), or
+    404 for anything that cannot be one."""
+    try:
+        pk = int(pk)  # type: ignore[call-overload]
+    except (ValueError, TypeError):
+        raise Http404 from None
+    if not 0 < pk < 2**63:
+        raise Http404
+    return pk
 
 
 def area_or_404(user: User, pk: object) -> Area:
@@ -369,11 +420,8 @@ def broker_site_or_404(broker: Broker, pk: object) -> Site:
     recording asks, so its one statement is written once rather than built by
     the ORM on each request (kaikukanta.db); a test holds it to the same
     answers as `broker_sites` for every broker and site."""
-    try:
-        pk = int(pk)  # type: ignore[call-overload]
-    except (ValueError, TypeError):
-        raise Http404 from None
-    if not broker.is_active or not 0 < pk < 2**63:
+    pk = _pk_or_404(pk)
+    if not broker.is_active:
         raise Http404
     quote = connection.ops.quote_name
     with db.prepared_cursor() as cursor:

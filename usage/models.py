@@ -376,10 +376,13 @@ class Redemption(models.Model):
         ordering = ["-recorded_at"]
         indexes = [
             # The cap count: tickets of an offering (on a day, for admission).
+            # The cap's count reads the index alone (PostgreSQL): a show's tickets
+            # are its active uses plus their children.
             models.Index(
                 fields=["offering", "used_on"],
+                include=["children"],
                 condition=Q(voided_at__isnull=True),
-                name="redemption_cap_count",
+                name="redemption_cap_tickets",
             ),
             models.Index(fields=["site", "used_on"], name="redemption_site_day"),
             models.Index(fields=["used_on"], name="redemption_day"),

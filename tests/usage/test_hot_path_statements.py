@@ -222,3 +222,36 @@ def test_the_statements_of_a_recording_are_prepared_once_they_repeat(net, settin
     ]
     for start in starts:
         assert any(statement.startswith(start) for statement in prepared), start
+
+
+def test_a_recording_site_is_one_of_the_persons_recording_sites_and_nothing_else(net):
+    """`site_or_404(…, Can.RECORD)` writes `sites(…, Can.RECORD)` by hand: for
+    every person and every site, the two agree (a closed site, a distributor
+    site, another area's, a coordinator's and a national admin's too)."""
+    from django.contrib.auth.models import AnonymousUser
+
+    from venues.models import Membership, User
+
+    closed = SiteFactory(name="Suljettu", organisation=net.venue_a.organisation, is_active=False)
+    Membership.objects.create(user=net.cashier, site=closed, role=Membership.Role.CASHIER)
+    Membership.objects.create(user=net.cashier, site=net.dist_a, role=Membership.Role.CASHIER)
+    gone = User.objects.create(email="lopettanut@example.fi", is_active=False)
+    Membership.objects.create(user=gone, site=net.venue_a, role=Membership.Role.CASHIER)
+    people = [*User.objects.all(), AnonymousUser()]
+    assert any(person.is_national_admin for person in people)
+
+    for person in people:
+        allowed = set(access.sites(person, access.Can.RECORD))
+        for site in Site.objects.all():
+            if site in allowed:
+                found = access.site_or_404(person, site.pk, access.Can.RECORD)
+                assert field_values(found) == field_values(site)
+                assert found.organisation == site.organisation
+                assert found.municipality.area == site.municipality.area
+            else:
+                with pytest.raises(Http404):
+                    access.site_or_404(person, site.pk, access.Can.RECORD)
+        for nonsense in ("abc", None, "", 2**70):
+            with pytest.raises(Http404):
+                access.site_or_404(person, nonsense, access.Can.RECORD)
+    assert access.site_or_404(net.cashier, str(net.venue_a.pk), access.Can.RECORD) == net.venue_a
