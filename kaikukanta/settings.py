@@ -206,7 +206,7 @@ else:
         }
     }
 
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+SESSION_ENGINE = "kaikukanta.sessions"
 # Every session is a staff member's: it ends after this many idle seconds (8 h),
 # so a desk or an office computer left signed in does not stay so overnight.
 SESSION_IDLE_TIMEOUT = envint("SESSION_IDLE_TIMEOUT", 8 * 3600)

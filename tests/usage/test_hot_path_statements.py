@@ -255,3 +255,37 @@ def test_a_recording_site_is_one_of_the_persons_recording_sites_and_nothing_else
             with pytest.raises(Http404):
                 access.site_or_404(person, nonsense, access.Can.RECORD)
     assert access.site_or_404(net.cashier, str(net.venue_a.pk), access.Can.RECORD) == net.venue_a
+
+
+def test_a_use_renders_as_its_serializer_s_declared_fields_would(net):
+    """RedemptionSerializer writes its fields out by hand (no per-use copy of
+    its fields): the same answer as DRF's own rendering, voided or not, with
+    or without an offering."""
+    from rest_framework import serializers
+
+    from usage.api.serializers import RedemptionSerializer
+
+    show = OfferingFactory(site=net.venue_a, cap=10)
+    card = CardFactory(issued_by=net.dist_a, children=2)
+    today = timezone.localdate()
+    at_show = services.record_redemption(
+        card_id=card.card_id,
+        site=net.venue_a,
+        offering=show,
+        channel=Redemption.Channel.API,
+        used_on=today,
+        children=2,
+    ).redemption
+    plain = services.record_redemption(
+        card_id=card.card_id,
+        site=net.venue_b,
+        offering=None,
+        channel=Redemption.Channel.DESK,
+        used_on=today,
+    ).redemption
+    services.void_redemption(redemption=plain, reason="Väärä kortti", actor_label="testi")
+
+    for use in Redemption.objects.select_related("card").filter(pk__in=[at_show.pk, plain.pk]):
+        ours = RedemptionSerializer(use).data
+        drf = serializers.Serializer.to_representation(RedemptionSerializer(), use)
+        assert list(ours.items()) == list(drf.items())

@@ -132,6 +132,28 @@ class RedemptionSerializer(serializers.Serializer):
     recorded_at = serializers.DateTimeField()
     voided = serializers.BooleanField(source="is_voided")
 
+    def to_representation(self, redemption: Redemption) -> dict:
+        """The declared fields' values, written out: DRF's own way copies every
+        field of the serializer for each use it renders, a tenth of an API
+        recording's CPU (docs/performance.md). A test holds the two to the
+        same answer."""
+        return {
+            "id": redemption.pk,
+            "card_id": redemption.card.card_id,
+            "site_id": redemption.site_id,
+            "offering_id": redemption.offering_id,
+            "date": _DATE.to_representation(redemption.used_on),
+            "children": redemption.children,
+            "tickets": redemption.tickets,
+            "channel": redemption.channel,
+            "recorded_at": _DATETIME.to_representation(redemption.recorded_at),
+            "voided": redemption.is_voided,
+        }
+
+
+_DATE = serializers.DateField()
+_DATETIME = serializers.DateTimeField()
+
 
 class RedemptionPageSerializer(serializers.Serializer):
     results = RedemptionSerializer(many=True)
