@@ -25,6 +25,7 @@ from stats.charts import Chart, Series
 from stats.filters import FIRST_YEAR, Filters, Period
 from stats.report import Report, Table
 from venues.models import Area, Organisation, Site
+from venues.onboarding.staff import checklist_rows  # the area page's own reading of it
 
 Cell = int | str | None  # a number, a label, or None for a hidden figure
 
@@ -223,8 +224,6 @@ def annual_report(area: Area, year: int, *, public_copy: bool = False) -> Annual
     venue_sites = Site.objects.filter(
         organisation__kind=Organisation.Kind.VENUE, municipality__area=area
     ).order_by("name")
-    from venues.views import checklist_rows  # the area page's own reading of it
-
     checklist = [
         ChecklistRow(
             row["site"].name,

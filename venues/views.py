@@ -15,7 +15,7 @@ from kaikukanta.http import posted
 from venues import services
 from venues.forms import ChecklistForm, InviteForm
 from venues.models import Area, Checklist, Membership, Organisation, Site
-from venues.onboarding.staff import site_staff
+from venues.onboarding.staff import checklist_rows, site_staff
 
 Role = Membership.Role
 
@@ -51,26 +51,6 @@ def national(request: HttpRequest) -> HttpResponse:
         ),
     )
     return render(request, "venues/national.html", {"areas": areas})
-
-
-def checklist_rows(sites_qs) -> list[dict]:
-    """Each venue site with what its checklist still misses and where its
-    staff stand with the yearly onboarding, for the coordinator."""
-    sites = list(sites_qs.select_related("checklist", "organisation", "municipality"))
-    staff = site_staff(site.pk for site in sites)
-    rows = []
-    for site in sites:
-        checklist = getattr(site, "checklist", None) or Checklist(site=site)
-        missing = checklist.missing_items()
-        rows.append(
-            {
-                "site": site,
-                "missing": missing,
-                "staff": staff[site.pk],
-                "complete": not missing and staff[site.pk].all_confirmed,
-            }
-        )
-    return rows
 
 
 @login_required

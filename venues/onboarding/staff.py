@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from kaikukanta import access
 from usage.models import one_year_from
-from venues.models import Membership, OnboardingConfirmation, OnboardingItem, User
+from venues.models import Checklist, Membership, OnboardingConfirmation, OnboardingItem, User
 
 # The yearly reminder goes out this many days before the year is up.
 REMIND_DAYS_BEFORE = 30
@@ -173,3 +173,23 @@ def site_staff(site_ids: Iterable[int], today: datetime.date | None = None) -> d
         roles = (*(known.roles if known else ()), str(labels[row.role]))
         by_user[row.user_id] = StaffMember(row.user, roles, row.confirmed_on, today)
     return {pk: SiteStaff(tuple(by_user.values())) for pk, by_user in people.items()}
+
+
+def checklist_rows(sites_qs) -> list[dict]:
+    """Each venue site with what its checklist still misses and where its
+    staff stand with the yearly onboarding, for the coordinator."""
+    sites = list(sites_qs.select_related("checklist", "organisation", "municipality"))
+    staff = site_staff(site.pk for site in sites)
+    rows = []
+    for site in sites:
+        checklist = getattr(site, "checklist", None) or Checklist(site=site)
+        missing = checklist.missing_items()
+        rows.append(
+            {
+                "site": site,
+                "missing": missing,
+                "staff": staff[site.pk],
+                "complete": not missing and staff[site.pk].all_confirmed,
+            }
+        )
+    return rows
