@@ -143,27 +143,25 @@ def _recording_site_or_404(user: User, pk: object) -> Site:
     quote = connection.ops.quote_name
     roles = list(_SITE_ROLES[Can.RECORD])
     role_placeholders = ", ".join(["%s"] * len(roles))
-    with db.prepared_cursor() as cursor:
-        cursor.execute(
-            f"SELECT {db.select_list((Site, 's'), (Organisation, 'o'), (Municipality, 'm'))}, "
-            f"{db.select_list((Area, 'a'))} "
-            f"FROM {quote(Site._meta.db_table)} s "
-            f"JOIN {quote(Organisation._meta.db_table)} o ON o.id = s.organisation_id "
-            f"JOIN {quote(Municipality._meta.db_table)} m ON m.id = s.municipality_id "
-            f"JOIN {quote(Area._meta.db_table)} a ON a.id = m.area_id "
-            "WHERE s.id = %s AND s.is_active AND o.kind = %s AND EXISTS ("
-            f"SELECT 1 FROM {quote(Membership._meta.db_table)} r "
-            f"WHERE r.site_id = s.id AND r.user_id = %s AND r.role IN ({role_placeholders}))",
-            [pk, _SITE_KIND[Can.RECORD].value, user.pk, *roles],
-        )
-        row = cursor.fetchone()
-    if row is None:
-        raise Http404
-    site, organisation, municipality, area = db.instances(
-        row, Site, Organisation, Municipality, Area
+    found = db.fetch_one(
+        f"SELECT {db.select_list((Site, 's'), (Organisation, 'o'), (Municipality, 'm'))}, "
+        f"{db.select_list((Area, 'a'))} "
+        f"FROM {quote(Site._meta.db_table)} s "
+        f"JOIN {quote(Organisation._meta.db_table)} o ON o.id = s.organisation_id "
+        f"JOIN {quote(Municipality._meta.db_table)} m ON m.id = s.municipality_id "
+        f"JOIN {quote(Area._meta.db_table)} a ON a.id = m.area_id "
+        "WHERE s.id = %s AND s.is_active AND o.kind = %s AND EXISTS ("
+        f"SELECT 1 FROM {quote(Membership._meta.db_table)} r "
+        f"WHERE r.site_id = s.id AND r.user_id = %s AND r.role IN ({role_placeholders}))",
+        [pk, _SITE_KIND[Can.RECORD].value, user.pk, *roles],
+        Site,
+        Organisation,
+        Municipality,
+        Area,
     )
-    municipality.area = area
-    site.organisation, site.municipality = organisation, municipality
+    if found is None:
+        raise Http404
+    site, site.organisation, site.municipality, site.municipality.area = found
     return site
 
 
@@ -424,21 +422,20 @@ def broker_site_or_404(broker: Broker, pk: object) -> Site:
     if not broker.is_active:
         raise Http404
     quote = connection.ops.quote_name
-    with db.prepared_cursor() as cursor:
-        cursor.execute(
-            f"SELECT {db.select_list((Site, 's'), (Municipality, 'm'))} "
-            f"FROM {quote(Site._meta.db_table)} s "
-            f"JOIN {quote(Municipality._meta.db_table)} m ON m.id = s.municipality_id "
-            f"JOIN {quote(Organisation._meta.db_table)} o ON o.id = s.organisation_id "
-            f"JOIN {quote(Broker.sites.through._meta.db_table)} b ON b.site_id = s.id "
-            "WHERE b.broker_id = %s AND s.id = %s AND s.is_active AND o.kind = %s",
-            [broker.pk, pk, Organisation.Kind.VENUE.value],
-        )
-        row = cursor.fetchone()
-    if row is None:
+    found = db.fetch_one(
+        f"SELECT {db.select_list((Site, 's'), (Municipality, 'm'))} "
+        f"FROM {quote(Site._meta.db_table)} s "
+        f"JOIN {quote(Municipality._meta.db_table)} m ON m.id = s.municipality_id "
+        f"JOIN {quote(Organisation._meta.db_table)} o ON o.id = s.organisation_id "
+        f"JOIN {quote(Broker.sites.through._meta.db_table)} b ON b.site_id = s.id "
+        "WHERE b.broker_id = %s AND s.id = %s AND s.is_active AND o.kind = %s",
+        [broker.pk, pk, Organisation.Kind.VENUE.value],
+        Site,
+        Municipality,
+    )
+    if found is None:
         raise Http404
-    site, municipality = db.instances(row, Site, Municipality)
-    site.municipality = municipality
+    site, site.municipality = found
     return site
 
 

@@ -1,5 +1,9 @@
-"""Hand-written SQL on the hot path of recording (usage.services, the API's
-token and site, the rate limiter).
+"""Hand-written SQL on the hot path of recording: usage.services (the locks,
+the earlier uses, the use with its audit entry and cells), the API's token,
+site and card (usage.brokers, kaikukanta.access), the rate limiter, and what
+every signed-in desk request reads (its session, kaikukanta.sessions; its
+person, venues.models.UserManager.get; its recording site; the second
+factor's question).
 
 The ORM costs about half a millisecond of CPU to build and compile even a
 simple query (a broker token by its prefix: 0.56 ms of CPU through a
@@ -97,11 +101,19 @@ def by_unique(model: type[Model], field_name: str, value) -> Model | None:
     written without a queryset."""
     quote = connection.ops.quote_name
     column = model._meta.get_field(field_name).column
+    found = fetch_one(
+        f"SELECT {select_list((model, 't'))} FROM {quote(model._meta.db_table)} t "
+        f"WHERE t.{quote(column)} = %s",
+        [value],
+        model,
+    )
+    return None if found is None else found[0]
+
+
+def fetch_one(sql: str, params: Sequence, *models: type[Model]) -> list[Model] | None:
+    """Run a SELECT of `select_list()`'s columns of `models` (in that order)
+    on a prepared cursor: the instances of its first row, or None."""
     with prepared_cursor() as cursor:
-        cursor.execute(
-            f"SELECT {select_list((model, 't'))} FROM {quote(model._meta.db_table)} t "
-            f"WHERE t.{quote(column)} = %s",
-            [value],
-        )
+        cursor.execute(sql, params)
         row = cursor.fetchone()
-    return None if row is None else instances(row, model)[0]
+    return None if row is None else instances(row, *models)

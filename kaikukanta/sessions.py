@@ -14,14 +14,13 @@ class SessionStore(database_sessions.SessionStore):
     def _get_session_from_db(self):
         model = self.model
         quote = connection.ops.quote_name
-        with db.prepared_cursor() as cursor:
-            cursor.execute(
-                f"SELECT {db.select_list((model, 's'))} FROM {quote(model._meta.db_table)} s "
-                "WHERE s.session_key = %s AND s.expire_date > %s",
-                [self.session_key, timezone.now()],
-            )
-            row = cursor.fetchone()
-        if row is None:
+        found = db.fetch_one(
+            f"SELECT {db.select_list((model, 's'))} FROM {quote(model._meta.db_table)} s "
+            "WHERE s.session_key = %s AND s.expire_date > %s",
+            [self.session_key, timezone.now()],
+            model,
+        )
+        if found is None:
             self._session_key = None  # as Django's: an unknown or expired key is dropped
             return None
-        return db.instances(row, model)[0]
+        return found[0]

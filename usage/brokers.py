@@ -141,18 +141,17 @@ def _token_with_broker(prefix: str) -> BrokerToken | None:
     `BrokerToken.objects.select_related("broker").filter(prefix=prefix).first()`
     reads, as SQL written once, since every API request asks (kaikukanta.db)."""
     quote = connection.ops.quote_name
-    with db.prepared_cursor() as cursor:
-        cursor.execute(
-            f"SELECT {db.select_list((BrokerToken, 't'), (Broker, 'b'))} "
-            f"FROM {quote(BrokerToken._meta.db_table)} t "
-            f"JOIN {quote(Broker._meta.db_table)} b ON b.id = t.broker_id WHERE t.prefix = %s",
-            [prefix],
-        )
-        row = cursor.fetchone()
-    if row is None:
+    found = db.fetch_one(
+        f"SELECT {db.select_list((BrokerToken, 't'), (Broker, 'b'))} "
+        f"FROM {quote(BrokerToken._meta.db_table)} t "
+        f"JOIN {quote(Broker._meta.db_table)} b ON b.id = t.broker_id WHERE t.prefix = %s",
+        [prefix],
+        BrokerToken,
+        Broker,
+    )
+    if found is None:
         return None
-    token, broker = db.instances(row, BrokerToken, Broker)
-    token.broker = broker
+    token, token.broker = found
     return token
 
 

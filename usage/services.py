@@ -410,16 +410,10 @@ def _lock_card_and_offering(card_id: str, offering_pk: int) -> tuple[Card, Offer
         params = [str(int(LOCK_TIMEOUT_MS)), card_id, offering_pk]
     else:
         sql, params = f"{rows}WHERE c.card_id = %s AND o.id = %s{lock}", [card_id, offering_pk]
-    with db.prepared_cursor() as cursor:
-        cursor.execute(sql, params)
-        row = cursor.fetchone()
-    if row is None:
+    found = db.fetch_one(sql, params, *(model for model, _alias in models_and_aliases))
+    if found is None:
         return None
-    card, issuer, municipality, offering = db.instances(
-        row, *(model for model, _alias in models_and_aliases)
-    )
-    issuer.municipality = municipality
-    card.issued_by = issuer
+    card, card.issued_by, card.issued_by.municipality, offering = found
     return card, offering
 
 

@@ -8,12 +8,13 @@ import datetime
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
-from django.db import models
+from django.db import DEFAULT_DB_ALIAS, models, router
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
+from kaikukanta import db
 from kaikukanta.text import no_control_characters
 
 # The languages onboarding material comes in, in the order a reader falls back on.
@@ -46,6 +47,24 @@ class UserManager(BaseUserManager["User"]):
 
     def get_by_natural_key(self, username: str) -> "User":
         return self.get(email__iexact=username)
+
+    def get(self, *args, **kwargs) -> "User":
+        """`User.objects.get(pk=…)` by a statement written once and prepared
+        (kaikukanta.db): Django's ModelBackend asks it on every signed-in
+        request, for the person of the session, and building the query cost
+        as much as the rest of a desk request's reads. Any other lookup, and
+        a read routed to the replica, is the ORM's."""
+        if args or set(kwargs) != {"pk"} or router.db_for_read(self.model) != DEFAULT_DB_ALIAS:
+            return super().get(*args, **kwargs)
+        pk = self.model._meta.pk.get_prep_value(kwargs["pk"])  # the ORM's ValueError, TypeError
+        user = None
+        if pk is not None and -(2**63) <= pk < 2**63:
+            user = db.by_unique(self.model, self.model._meta.pk.name, pk)
+        if user is None:
+            raise self.model.DoesNotExist(
+                f"{self.model._meta.object_name} matching query does not exist."
+            )
+        return user
 
 
 class User(AbstractBaseUser, PermissionsMixin):

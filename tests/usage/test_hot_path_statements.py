@@ -23,6 +23,18 @@ def field_values(instance) -> dict:
     return {f.attname: getattr(instance, f.attname) for f in type(instance)._meta.concrete_fields}
 
 
+def record(card, site, offering, channel=Redemption.Channel.DESK, **details) -> Redemption:
+    """A use today, through the one write path."""
+    return services.record_redemption(
+        card_id=card.card_id,
+        site=site,
+        offering=offering,
+        channel=channel,
+        used_on=timezone.localdate(),
+        **details,
+    ).redemption
+
+
 def test_a_token_is_read_as_the_orm_reads_it(net):
     made = make_broker("Välittäjä", net.venue_a, area=net.area_a)
 
@@ -88,24 +100,9 @@ def test_one_uses_earlier_uses_are_read_as_a_batch_reads_them(net):
     today = timezone.localdate()
     other_show = OfferingFactory(site=net.venue_a2, date=today)
     for site, offering, key in ((net.venue_a, show, "a"), (net.venue_a2, other_show, "b")):
-        services.record_redemption(
-            card_id=card.card_id,
-            site=site,
-            offering=offering,
-            channel=Redemption.Channel.DESK,
-            used_on=today,
-            idempotency_key=key,
-        )
+        record(card, site, offering, idempotency_key=key)
     someone = CardFactory(issued_by=net.dist_a, children=2)
-    voided = services.record_redemption(
-        card_id=someone.card_id,
-        site=net.venue_a,
-        offering=show,
-        channel=Redemption.Channel.DESK,
-        used_on=today,
-        children=2,
-        idempotency_key="v",
-    ).redemption
+    voided = record(someone, net.venue_a, show, children=2, idempotency_key="v")
     services.void_redemption(redemption=voided, reason="Väärä kortti", actor_label="testi")
     use = services.UseRequest(card_id=card.card_id, offering=show.pk, used_on=today)
     keyed = services.UseRequest(
@@ -133,13 +130,7 @@ def test_a_used_card_s_earlier_use_comes_back_loaded_as_the_orm_loads_it(net):
     show = OfferingFactory(site=net.venue_a, cap=10)
     card = CardFactory(issued_by=net.dist_a)
     today = timezone.localdate()
-    first = services.record_redemption(
-        card_id=card.card_id,
-        site=net.venue_a,
-        offering=show,
-        channel=Redemption.Channel.DESK,
-        used_on=today,
-    ).redemption
+    first = record(card, net.venue_a, show)
 
     ledger = services._Ledger(
         net.venue_a,
@@ -267,25 +258,30 @@ def test_a_use_renders_as_its_serializer_s_declared_fields_would(net):
 
     show = OfferingFactory(site=net.venue_a, cap=10)
     card = CardFactory(issued_by=net.dist_a, children=2)
-    today = timezone.localdate()
-    at_show = services.record_redemption(
-        card_id=card.card_id,
-        site=net.venue_a,
-        offering=show,
-        channel=Redemption.Channel.API,
-        used_on=today,
-        children=2,
-    ).redemption
-    plain = services.record_redemption(
-        card_id=card.card_id,
-        site=net.venue_b,
-        offering=None,
-        channel=Redemption.Channel.DESK,
-        used_on=today,
-    ).redemption
+    at_show = record(card, net.venue_a, show, Redemption.Channel.API, children=2)
+    plain = record(card, net.venue_b, None)
     services.void_redemption(redemption=plain, reason="Väärä kortti", actor_label="testi")
 
     for use in Redemption.objects.select_related("card").filter(pk__in=[at_show.pk, plain.pk]):
         ours = RedemptionSerializer(use).data
         drf = serializers.Serializer.to_representation(RedemptionSerializer(), use)
         assert list(ours.items()) == list(drf.items())
+
+
+def test_a_person_is_read_by_pk_as_the_orm_reads_them(net):
+    """`User.objects.get(pk=…)`, which Django's ModelBackend asks on every
+    signed-in request, is a statement written once; its answers and its
+    errors are the ORM's."""
+    from venues.models import User
+
+    found = User.objects.get(pk=net.cashier.pk)
+
+    assert field_values(found) == field_values(User.objects.filter(pk=net.cashier.pk).get())
+    assert timezone.is_aware(found.date_joined) and found.is_active is True
+    assert User.objects.get(pk=str(net.cashier.pk)) == net.cashier
+    for missing in (0, -1, 2**70, None):
+        with pytest.raises(User.DoesNotExist):
+            User.objects.get(pk=missing)
+    with pytest.raises(ValueError):
+        User.objects.get(pk="abc")
+    assert User.objects.get(email=net.cashier.email) == net.cashier  # any other lookup: the ORM
