@@ -403,7 +403,8 @@ def _lock_card_and_offering(card_id: str, offering_pk: int) -> tuple[Card, Offer
     if connection.vendor == "postgresql":
         sql = (
             "WITH timeout AS MATERIALIZED (SELECT set_config('lock_timeout', %s, true)), "
-            f"locked AS ({rows}CROSS JOIN timeout WHERE c.card_id = %s AND o.id = %s{lock}) "
+            f"locked AS MATERIALIZED ({rows}CROSS JOIN timeout "
+            f"WHERE c.card_id = %s AND o.id = %s{lock}) "
             f"SELECT locked.*, {stats_summary.card_lock_expression('locked.lock_key')} "
             "FROM locked"
         )

@@ -54,7 +54,8 @@ class UserManager(BaseUserManager["User"]):
         request, for the person of the session, and building the query cost
         as much as the rest of a desk request's reads. Any other lookup, and
         a read routed to the replica, is the ORM's."""
-        if args or set(kwargs) != {"pk"} or router.db_for_read(self.model) != DEFAULT_DB_ALIAS:
+        database = self._db or router.db_for_read(self.model)
+        if args or set(kwargs) != {"pk"} or database != DEFAULT_DB_ALIAS:
             return super().get(*args, **kwargs)
         pk = self.model._meta.pk.get_prep_value(kwargs["pk"])  # the ORM's ValueError, TypeError
         user = None

@@ -7,6 +7,7 @@ import pytest
 from django.db import connection, transaction
 from django.http import Http404
 from django.utils import timezone
+from django.utils.connection import ConnectionDoesNotExist
 
 from kaikukanta import access, db
 from kaikukanta.models import RateCounter
@@ -66,7 +67,12 @@ def test_a_card_is_read_as_the_orm_reads_it(net):
 def test_a_brokers_site_is_one_of_broker_sites_and_nothing_else(net):
     """`broker_site_or_404` writes `broker_sites`' scope by hand: for every
     broker and every site, the two agree."""
-    closed = SiteFactory(name="Suljettu", organisation=net.venue_a.organisation, is_active=False)
+    closed = SiteFactory(
+        name="Suljettu",
+        organisation=net.venue_a.organisation,
+        municipality=net.venue_a.municipality,
+        is_active=False,
+    )
     own = make_broker("Oma", net.venue_a, net.venue_a2, net.dist_a, closed, area=net.area_a)
     other = make_broker("Muu", net.venue_b, area=net.area_b)
     retired = make_broker("Lopettanut", net.venue_a, area=net.area_a)
@@ -223,7 +229,12 @@ def test_a_recording_site_is_one_of_the_persons_recording_sites_and_nothing_else
 
     from venues.models import Membership, User
 
-    closed = SiteFactory(name="Suljettu", organisation=net.venue_a.organisation, is_active=False)
+    closed = SiteFactory(
+        name="Suljettu",
+        organisation=net.venue_a.organisation,
+        municipality=net.venue_a.municipality,
+        is_active=False,
+    )
     Membership.objects.create(user=net.cashier, site=closed, role=Membership.Role.CASHIER)
     Membership.objects.create(user=net.cashier, site=net.dist_a, role=Membership.Role.CASHIER)
     gone = User.objects.create(email="lopettanut@example.fi", is_active=False)
@@ -285,3 +296,6 @@ def test_a_person_is_read_by_pk_as_the_orm_reads_them(net):
     with pytest.raises(ValueError):
         User.objects.get(pk="abc")
     assert User.objects.get(email=net.cashier.email) == net.cashier  # any other lookup: the ORM
+    # A manager for another database is the ORM's too (which knows no such database).
+    with pytest.raises(ConnectionDoesNotExist):
+        User.objects.db_manager("elsewhere").get(pk=net.cashier.pk)
