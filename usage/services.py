@@ -17,7 +17,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db import (
+    DEFAULT_DB_ALIAS,
+    DatabaseError,
+    IntegrityError,
+    connection,
+    connections,
+    transaction,
+)
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -758,8 +766,9 @@ def _insert(site: Site, redemptions: list[Redemption], how: _Recording, ledger: 
 def _insert_one(redemption: Redemption, entry: AuditEntry, facts: "stats_summary.Facts") -> None:
     """One use, its audit entry and its summary cells in one statement
     (PostgreSQL): the use's INSERT … RETURNING id feeds the audit entry's."""
-    qn = connection.ops.quote_name
-    use_sql, use_params = _insert_sql(redemption)
+    conn = connections[DEFAULT_DB_ALIAS]  # one look-up for the fields' preparation
+    qn = conn.ops.quote_name
+    use_sql, use_params = _insert_sql(redemption, conn)
     entry_fields = [f for f in AuditEntry._meta.concrete_fields if not f.primary_key]
     entry_values = []
     entry_params: list = []
@@ -769,7 +778,7 @@ def _insert_one(redemption: Redemption, entry: AuditEntry, facts: "stats_summary
             continue
         value = field.pre_save(entry, add=True)
         entry_values.append("%s")
-        entry_params.append(field.get_db_prep_save(value, connection))
+        entry_params.append(field.get_db_prep_save(value, conn))
     entry_sql = (
         f"INSERT INTO {qn(AuditEntry._meta.db_table)} "
         f"({', '.join(qn(f.column) for f in entry_fields)}) "
@@ -783,19 +792,17 @@ def _insert_one(redemption: Redemption, entry: AuditEntry, facts: "stats_summary
         cursor.execute(sql, params)
         redemption.pk = cursor.fetchone()[0]
     redemption._state.adding = False
-    redemption._state.db = connection.alias
+    redemption._state.db = conn.alias
     entry.object_id = str(redemption.pk)
 
 
-def _insert_sql(redemption: Redemption) -> tuple[str, list]:
+def _insert_sql(redemption: Redemption, conn: BaseDatabaseWrapper) -> tuple[str, list]:
     """The INSERT of one use as the ORM would send it (each field's pre_save
     and the database's preparation applied), without RETURNING; its text is
     written once (kaikukanta.db)."""
     fields = [f for f in Redemption._meta.concrete_fields if not f.primary_key]
-    params = [
-        field.get_db_prep_save(field.pre_save(redemption, True), connection) for field in fields
-    ]
-    return _insert_text(connection.vendor), params
+    params = [field.get_db_prep_save(field.pre_save(redemption, True), conn) for field in fields]
+    return _insert_text(conn.vendor), params
 
 
 @functools.cache

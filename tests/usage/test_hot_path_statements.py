@@ -3,9 +3,12 @@
 rows, the same values (SQLite's datetimes aware, its booleans booleans), the
 same scope."""
 
+import re
+
 import pytest
 from django.db import connection, transaction
 from django.http import Http404
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django.utils.connection import ConnectionDoesNotExist
 
@@ -219,6 +222,31 @@ def test_the_statements_of_a_recording_are_prepared_once_they_repeat(net, settin
     ]
     for start in starts:
         assert any(statement.startswith(start) for statement in prepared), start
+
+
+@pytest.mark.skipif(not POSTGRESQL, reason="the cells as arrays are PostgreSQL's statement")
+def test_a_recording_s_one_statement_is_the_same_whatever_cells_it_counts(net):
+    """The use, its audit entry and its cells go in one statement whose text
+    does not depend on how many cells the use counts in (a card's first use
+    counts it in a dozen distinct-card cells, a later one in a few): the cells
+    are arrays, one a column. So PostgreSQL prepares it once, and psycopg
+    converts its text once: it caches that only for statements with at most
+    50 parameters (psycopg's MAX_CACHED_STATEMENT_PARAMS)."""
+    show = OfferingFactory(site=net.venue_a, cap=100)
+    other_show = OfferingFactory(site=net.venue_a2, cap=100)
+    card = CardFactory(issued_by=net.dist_a)
+
+    statements = []
+    for site, offering in ((net.venue_a, show), (net.venue_a2, other_show)):
+        with CaptureQueriesContext(connection) as captured:
+            record(card, site, offering)
+        [statement] = [q["sql"] for q in captured if q["sql"].startswith("WITH r AS")]
+        statements.append(statement)
+
+    first, later = statements
+    assert first == later
+    assert max(int(number) for number in re.findall(r"\$(\d+)", first)) <= 50
+    assert Redemption.objects.filter(card=card).count() == 2
 
 
 def test_a_recording_site_is_one_of_the_persons_recording_sites_and_nothing_else(net):
