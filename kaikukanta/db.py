@@ -37,7 +37,7 @@ def prepared_cursor():
     prepared by its text. The statements are logged and counted as any other
     (`CaptureQueriesContext`, `django_assert_num_queries`), their errors are
     Django's."""
-    # One look-up of the connection (each `connection.x` is one, ~1 µs).
+    # One look-up of the connection (each `connection.x` is one: a few µs).
     conn = connections[DEFAULT_DB_ALIAS]
     if conn.vendor != "postgresql":
         return conn.cursor()
