@@ -37,19 +37,21 @@ import json
 import os
 import pwd
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(BASE_DIR))  # run as a script too: the project's packages
+
+from bench import world  # noqa: E402
+
 SETTINGS = "bench.server_settings"
 CARD_PREFIX = "OUT-"
 RETRY_EVERY = 0.1  # seconds: a client that tries again at once, to see the recovery itself
@@ -65,12 +67,6 @@ class CannotRun(Exception):
 # ---------------------------------------------------------------------------
 # A throwaway PostgreSQL cluster
 # ---------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def server_programs() -> Path:
@@ -99,7 +95,7 @@ class Cluster:
 
     def __init__(self) -> None:
         self.bindir = server_programs()
-        self.port = free_port()
+        self.port = world.free_port()
         self.folder = Path(tempfile.mkdtemp(prefix="kaikukanta-outage-"))
         self.data = self.folder / "data"
         self.log = self.folder / "postgresql.log"
@@ -207,120 +203,32 @@ def prepare(database_url: str, cards: int) -> dict:
 
 
 def seed(cards: int) -> dict:
-    """What the load needs, printed as JSON (runs in the app's settings)."""
-    sys.path.insert(0, str(BASE_DIR))
+    """What the load needs, printed as JSON (runs in the app's settings): one
+    site with its show, its cashier signed in, a broker token, cards."""
     import django
 
     django.setup()
-    import datetime
-
-    from django.conf import settings
-    from django.test import Client
-    from django.utils import timezone
-
-    from usage import brokers
-    from usage.models import Broker, Card, CardPeriod, one_year_from
-    from venues.models import Area, Membership, Municipality, Offering, Organisation, Site, User
-
-    area = Area.objects.create(name="Kuormitusalue")
-    municipality = Municipality.objects.create(name="Kuormala", code="999", area=area)
-
-    def site(name: str, kind: str) -> Site:
-        organisation = Organisation.objects.create(name=name, kind=kind, area=area)
-        return Site.objects.create(
-            organisation=organisation,
-            name=name,
-            municipality=municipality,
-            contact_name="Kuormitus",
-            contact_email="kuormitus@example.fi",
-        )
-
-    venue = site("Kuormitusteatteri", Organisation.Kind.VENUE)
-    distributor = site("Kuormituksen jakaja", Organisation.Kind.DISTRIBUTOR)
-    today = timezone.localdate()
-    show = Offering.objects.create(
-        site=venue,
-        kind=Offering.Kind.SHOW,
-        sector=Offering.Sector.CULTURE,
-        title="Kuormitusnäytös",
-        date=today,
-        start_time=datetime.time(23, 0),
-        cap=1_000_000,  # the cap's row lock and count are on the path, its limit is not
+    made = world.seed(
+        sites=1, cards=cards, card_id=lambda n: f"{CARD_PREFIX}{n:06d}", token_label="outage"
     )
-    cashier = User.objects.create(email="kassa@kuormitus.example", full_name="Kuormitus Kassa")
-    Membership.objects.create(user=cashier, role=Membership.Role.CASHIER, site=venue)
-    broker = Broker.objects.create(name="Kuormitusvälittäjä", area=area)
-    broker.sites.add(venue)
-    _token, secret = brokers.create_token(broker=broker, label="outage")
-    issued = today - datetime.timedelta(days=1)
-    made = Card.objects.bulk_create(
-        Card(
-            card_id=f"{CARD_PREFIX}{n:06d}",
-            issued_by=distributor,
-            issued_on=issued,
-            valid_from=issued,
-            valid_until=one_year_from(issued),
-            birth_year=1980,
-            postal_code="33100",
-        )
-        for n in range(cards)
-    )
-    CardPeriod.objects.bulk_create(
-        CardPeriod(
-            card=card,
-            kind=CardPeriod.Kind.ISSUED,
-            valid_from=card.valid_from,
-            valid_until=card.valid_until,
-            site=distributor,
-        )
-        for card in made
-    )
-    client = Client()
-    client.force_login(cashier, backend="django.contrib.auth.backends.ModelBackend")
     return {
-        "token": secret,
-        "site": venue.pk,
-        "offering": show.pk,
-        "cashier": cashier.pk,
-        "session": client.cookies[settings.SESSION_COOKIE_NAME].value,
-        "session_cookie": settings.SESSION_COOKIE_NAME,
-        "today": today.isoformat(),
+        "token": made["token"],
+        "site": made["sites"][0],
+        "offering": made["offerings"][0],
+        "cashier": made["cashiers"][0],
+        "session": made["sessions"][0],
+        "session_cookie": made["session_cookie"],
+        "today": made["today"],
         "cards": cards,
     }
 
 
-@contextlib.contextmanager
-def gunicorn(database_url: str, log: Path, workers: int = 3) -> Iterator[int]:
-    """The app in gunicorn on a free port; yields the port once /healthz answers."""
-    port = free_port()
-    command = [
-        sys.executable, "-m", "gunicorn", "kaikukanta.wsgi:application",
-        "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
-        "--no-control-socket", "--timeout", "60",
-    ]  # fmt: skip
-    with log.open("w") as output:
-        server = subprocess.Popen(
-            command,
-            cwd=BASE_DIR,
-            env=_app_env(database_url),
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
-        deadline = time.monotonic() + 60
-        while ask(port, "GET", "/healthz").status != 200:
-            if server.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"gunicorn did not start:\n{log.read_text()}")
-            time.sleep(0.2)
-        yield port
-    finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+def gunicorn(
+    database_url: str, log: Path, workers: int = 3
+) -> contextlib.AbstractContextManager[int]:
+    """The app in gunicorn on a free port (bench.world); yields the port once
+    /healthz answers."""
+    return world.gunicorn(_app_env(database_url), workers, log, "/healthz")
 
 
 # ---------------------------------------------------------------------------
