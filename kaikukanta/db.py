@@ -21,8 +21,9 @@ database's CPU time for a recording. Django's own cursors bind on the client
 (the values inlined in new text each time) and are never prepared.
 """
 
+import datetime
 import functools
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models import Model
@@ -125,3 +126,41 @@ def fetch_one(sql: str, params: Sequence, *models: type[Model]) -> list[Model] |
         cursor.execute(sql, params)
         row = cursor.fetchone()
     return None if row is None else instances(row, *models)
+
+
+def array_literal(values: Iterable) -> str:
+    """The text of a PostgreSQL array of plain values (int, str, date, None),
+    to send as a `%s::type[]` parameter. psycopg's list dumper looks up a
+    dumper for each list and element and tests each element's text for
+    quoting: for the 19 short arrays of a recording's summary cells, 280 µs
+    of CPU on a development machine against 65 µs for these strings, and an
+    API recording's instructions 8.72 M -> 7.84 M (docs/performance.md).
+    This writes them directly: every string quoted (an empty one, or one
+    with a comma or a brace, stays one element), its backslashes and double
+    quotes escaped, as PostgreSQL reads them."""
+    return "{" + ",".join([_array_element(value) for value in values]) + "}"
+
+
+def _array_element(value) -> str:
+    write = _ARRAY_ELEMENT.get(type(value))
+    if write is not None:
+        return write(value)
+    # A model's choice (a str or int enum) as its plain value. A bool or a
+    # datetime is not written as an int or a date: no cell holds one.
+    if isinstance(value, str):
+        return _quoted(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(int(value))
+    raise TypeError(f"Not an array element of the summary: {value!r}")
+
+
+def _quoted(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+_ARRAY_ELEMENT = {
+    int: str,
+    str: _quoted,
+    datetime.date: datetime.date.isoformat,
+    type(None): lambda _none: "NULL",
+}

@@ -388,9 +388,10 @@ def _upsert_sql(
         # do not depend on the number of rows, so PostgreSQL prepares it once
         # and psycopg converts it once (it caches the conversion only of a
         # statement with at most 50 parameters: a recording's one statement
-        # holds its use, audit entry and all its cells).
+        # holds its use, audit entry and all its cells). Each array goes as its
+        # text (db.array_literal), which psycopg's list dumper is slow to write.
         text = _upsert_text(vendor, model, key_names, measure_names, target, None)
-        return text, [list(column) for column in zip(*rows, strict=True)]
+        return text, [db.array_literal(column) for column in zip(*rows, strict=True)]
     text = _upsert_text(vendor, model, key_names, measure_names, target, len(rows))
     return text, [value for row in rows for value in row]
 

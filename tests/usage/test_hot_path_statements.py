@@ -3,6 +3,7 @@
 rows, the same values (SQLite's datetimes aware, its booleans booleans), the
 same scope."""
 
+import datetime
 import re
 
 import pytest
@@ -247,6 +248,35 @@ def test_a_recording_s_one_statement_is_the_same_whatever_cells_it_counts(net):
     assert first == later
     assert max(int(number) for number in re.findall(r"\$(\d+)", first)) <= 50
     assert Redemption.objects.filter(card=card).count() == 2
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "sql_type, values",
+    [
+        ("varchar(20)[]", ["", "a,b", "{x}", 'say "hi"', "back\\slash", " space ", "NULL", "ÅÄÖ"]),
+        ("text[]", [None, "", None]),
+        ("bigint[]", [0, -1, 2**40, None]),
+        ("date[]", [datetime.date(2026, 1, 1), None, datetime.date(1999, 12, 31)]),
+        ("integer[]", []),
+    ],
+)
+def test_an_array_s_text_reads_back_as_its_values(sql_type, values):
+    """The summary's cells go to PostgreSQL as arrays written as text
+    (db.array_literal): each value comes back as it was, a string with a
+    comma, brace, quote, backslash or space, or the word NULL, included."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT %s::{sql_type}", [db.array_literal(values)])
+        assert cursor.fetchone()[0] == values
+
+
+def test_an_array_s_text_writes_a_choice_as_its_value_and_refuses_what_no_cell_holds():
+    assert db.array_literal([Redemption.Channel.API, Organisation.Kind.VENUE]) == '{"api","venue"}'
+    # A bool would pass as an int and a datetime as a date: neither is a cell's value.
+    for value in (True, datetime.datetime(2026, 1, 1, 12), 1.5):
+        with pytest.raises(TypeError):
+            db.array_literal([value])
 
 
 def test_a_recording_site_is_one_of_the_persons_recording_sites_and_nothing_else(net):
