@@ -53,3 +53,21 @@ def test_repeated_failures_lock_the_login_for_a_while(net):
     )
     assert response.status_code == 429
     assert "_auth_user_id" not in client.session
+
+
+def _has_menu_button(page) -> bool:
+    return 'class="navbar-toggler"' in page.content.decode()
+
+
+def test_the_login_page_has_no_menu_button_to_open_nothing(net):
+    # Signed out, the header has no menu: on a phone, no button that opens an empty one.
+    assert not _has_menu_button(Client().get(reverse("login")))
+    assert not _has_menu_button(Client().get(reverse("stats:public")))
+
+
+@pytest.mark.parametrize("persona", ["cashier", "outsider"])
+def test_a_signed_in_person_has_the_menu_button(net, client_for, persona):
+    # The outsider has no links, but the menu holds their name and Log out.
+    page = client_for(persona).get(HOMES[persona](net), HTTP_ACCEPT_LANGUAGE="en")
+    assert _has_menu_button(page)
+    assert "Log out" in page.content.decode()
