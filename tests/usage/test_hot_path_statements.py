@@ -4,6 +4,7 @@ rows, the same values (SQLite's datetimes aware, its booleans booleans), the
 same scope."""
 
 import datetime
+import json
 import re
 
 import pytest
@@ -335,6 +336,34 @@ def test_a_use_renders_as_its_serializer_s_declared_fields_would(net):
         ours = RedemptionSerializer(use).data
         drf = serializers.Serializer.to_representation(RedemptionSerializer(), use)
         assert list(ours.items()) == list(drf.items())
+
+
+def test_a_card_check_renders_as_its_serializer_s_declared_fields_would():
+    """CardSerializer writes its fields out by hand too: the same answer as
+    DRF's own rendering for either kind (a member of Card.Kind or its plain
+    value, as read from the database), valid or refused for each reason."""
+    from rest_framework import serializers
+
+    from usage.api.serializers import CardSerializer
+
+    answers = [
+        {
+            "card_id": "KK000123",
+            "valid": reason is None,
+            "valid_until": datetime.date(2027, 1, 31),
+            "kind": kind,
+            "children_allowed": children,
+            "reason": reason,
+        }
+        for kind in (*Card.Kind, *Card.Kind.values)
+        for reason in (None, "card_expired", "card_closed", "card_not_yet_valid")
+        for children in (0, 4)
+    ]
+    for answer in answers:
+        ours = CardSerializer(answer).data
+        drf = serializers.Serializer.to_representation(CardSerializer(), answer)
+        assert list(ours.items()) == list(drf.items())
+        assert json.dumps(ours) == json.dumps(drf)
 
 
 def test_a_person_is_read_by_pk_as_the_orm_reads_them(net):

@@ -119,6 +119,20 @@ class CardSerializer(serializers.Serializer):
         choices=["card_expired", "card_closed", "card_not_yet_valid"], allow_null=True
     )
 
+    def to_representation(self, answer: dict) -> dict:
+        """The declared fields' values, written out as RedemptionSerializer's
+        are: DRF's own way copies the six fields for every card check, about
+        0.2 ms of a check's 2.5 ms of CPU (docs/performance.md). A test holds
+        the two to the same answer."""
+        return {
+            "card_id": answer["card_id"],
+            "valid": bool(answer["valid"]),
+            "valid_until": _DATE.to_representation(answer["valid_until"]),
+            "kind": str(answer["kind"]),  # a Card.Kind member as its plain value
+            "children_allowed": int(answer["children_allowed"]),
+            "reason": answer["reason"],
+        }
+
 
 class RedemptionSerializer(serializers.Serializer):
     id = serializers.IntegerField()
