@@ -96,3 +96,39 @@ def test_a_file_without_a_header_row_is_read_from_its_first_row(
         (world.cards[1], 1),
         (world.cards[2], 0),
     ]
+
+
+def test_on_a_phone_the_first_rows_scroll_under_their_heading(
+    new_context, live_server, net, world, tmp_path
+):
+    """A sales report wider than a phone: its first rows scroll sideways in a
+    region that the keyboard reaches and that the heading above names; the
+    heading (once the table's caption, which scrolled away with the rows)
+    and the page stay put."""
+    page = new_context(locale="en-US", viewport={"width": 375, "height": 800}).new_page()
+    log_in(page, live_server.url, net.venue_contact)
+    page.goto(f"{live_server.url}/sites/{net.venue_a.pk}/imports/new/")
+    path = tmp_path / "myynti.xlsx"
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Sales of November"
+    ws.append(["Day of the event", "Customer's card identifier", "Title", "Kids", "Remarks"])
+    ws.append([days_ago(2), world.cards[0].card_id, "Hamlet", 0, "Came with a group of twelve"])
+    wb.save(path)
+    page.get_by_label(UPLOAD_LABEL).set_input_files(str(path))
+    page.get_by_role("button", name="Check the file").click()
+
+    name = "The first rows of the file (sheet “Sales of November”)"
+    heading = page.get_by_role("heading", name=name)
+    region = page.get_by_role("region", name=name)
+    expect(page.get_by_role("table", name=name)).to_be_visible()
+    assert region.evaluate("box => box.scrollWidth > box.clientWidth")  # it does scroll
+    region.focus()
+    page.keyboard.press("ArrowRight")
+    # The keyboard scrolls it (smoothly: wait for it to move).
+    page.wait_for_function("box => box.scrollLeft > 0", arg=region.element_handle())
+    right = heading.evaluate("h => h.getBoundingClientRect().right")
+    assert right <= 375
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    violations = axe_violations(page)
+    assert not violations, describe(violations)
