@@ -356,5 +356,27 @@ def test_a_file_without_headers_never_replaces_the_remembered_columns(net, world
         {"header": "none", "date": "col:0", "card_id": "col:2", "remember": "on"},
     )
     assert response.status_code == 302
+    # The box was ticked: the preview says why it does nothing.
+    preview = _preview(contact, batch)
+    assert "The columns of a file without a header row are not remembered" in preview
+    assert "The columns remembered for this site are not changed" in preview
     confirm(contact, batch)
     assert SiteColumnMapping.objects.get(site=net.venue_a).columns == REMEMBERED
+
+
+def test_a_file_without_headers_says_its_columns_are_not_remembered(net, world, contact):
+    """Without JavaScript the ticked box stays on the page when "no header
+    row" is chosen and the rows are checked at once: the preview says why it
+    did nothing."""
+    data, name = _headerless_file(world, "xlsx")
+    batch = batch_of(upload(contact, net.venue_a, data, name=name))
+    contact.post(
+        _columns_url(batch),
+        {"header": "none", "date": "col:0", "card_id": "col:2", "remember": "on"},
+    )
+    preview = _preview(contact, batch)
+    assert "The columns of a file without a header row are not remembered" in preview
+    assert "will be remembered" not in preview
+    assert "These columns are not remembered for the site" not in preview  # said once
+    confirm(contact, batch)
+    assert not SiteColumnMapping.objects.exists()

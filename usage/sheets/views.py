@@ -477,6 +477,9 @@ def _remembering(batch: ImportBatch, site: Site) -> dict | None:
         "will": imports.described_columns(mapping.remember or {}),
         "now": imports.described_columns(remembered),
         "changes": bool(mapping.remember) and remembered != mapping.remember,
+        # Said whether or not "remember" was ticked: without JavaScript the
+        # box stays on the page when the header choice changes to "none".
+        "headerless": batch.header_row == 0,
     }
 
 
