@@ -76,11 +76,17 @@ def expired_backgrounds(cutoff: datetime.date) -> QuerySet[Card]:
     )
 
 
+def first_day_kept(today: datetime.date) -> datetime.date:
+    """The first day whose uses the register still keeps one by one: uses
+    dated before it are folded into the summary and deleted (whole calendar
+    years: the summary counts distinct cards per year), and none are recorded."""
+    return datetime.date(today.year - settings.RETENTION_USES_YEARS, 1, 1)
+
+
 def plan(today: datetime.date | None = None) -> Plan:
     today = today or timezone.localdate()
     background_cutoff = _years_before(today, settings.RETENTION_BACKGROUND_YEARS)
-    # Whole calendar years: the summary counts distinct cards per year.
-    uses_cutoff = datetime.date(today.year - settings.RETENTION_USES_YEARS, 1, 1)
+    uses_cutoff = first_day_kept(today)
     old = Redemption.objects.filter(used_on__lt=uses_cutoff).aggregate(
         n=Count("pk"), first=Min(ExtractYear("used_on")), last=Max(ExtractYear("used_on"))
     )

@@ -37,6 +37,7 @@ from kaikukanta.models import AuditEntry
 from stats import summary as stats_summary
 from usage.card_ids import is_valid_card_id, normalise_card_id
 from usage.models import MAX_CHILDREN, Broker, Card, CardPeriod, Redemption, one_year_from
+from usage.retention import first_day_kept
 from venues.models import Municipality, Offering, Site, User
 
 # How long a cashier can undo their own record without a reason.
@@ -85,6 +86,10 @@ REFUSAL_MESSAGES: dict[str, Any] = {
     "offering_not_on_date": _("The offering does not take place on the date of use."),
     "offering_required": _("The site has offerings that day: choose the one the card is used for."),
     "children_invalid": _("The number of children must be a whole number from 0 to 20."),
+    "date_not_kept": _(
+        "The date of use is too far in the past: the register no longer keeps the uses of "
+        "that year one by one (data retention), so none can be recorded for it."
+    ),
     "idempotency_mismatch": _("This idempotency key was already used for a different request."),
     "busy": _("The register is busy recording other uses. Try again in a moment."),
 }
@@ -318,15 +323,21 @@ def _cheap_checks(
     site: Site, uses: Sequence[UseRequest], outcomes: list[Outcome | None]
 ) -> list[tuple[int, UseRequest]]:
     """Checks that need no lock — the card ID's form, the child count's, the
-    offering's site — and the results of requests retried with their key.
-    Returns the uses still to record, their card IDs normalised."""
+    date's, the offering's site — and the results of requests retried with
+    their key. Returns the uses still to record, their card IDs normalised."""
     pending = []
+    # A use of a year that the retention folds (or has folded) into the
+    # summary would be counted there again: its card's earlier uses of that
+    # year, which decide whether it is a new distinct card, are gone.
+    first_day = first_day_kept(timezone.localdate())
     for index, use in enumerate(uses):
         card_id = normalise_card_id(use.card_id)
         if not is_valid_card_id(card_id):
             outcomes[index] = RedemptionRefused("card_id_malformed")
         elif not _is_child_count(use.children):
             outcomes[index] = RedemptionRefused("children_invalid")
+        elif use.used_on < first_day:
+            outcomes[index] = RedemptionRefused("date_not_kept")
         elif isinstance(use.offering, Offering) and use.offering.site_id != site.pk:
             outcomes[index] = RedemptionRefused("offering_not_at_site")
         else:

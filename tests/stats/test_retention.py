@@ -8,6 +8,7 @@ import io
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from kaikukanta.models import AuditEntry
 from stats import public, queries, summary
@@ -238,3 +239,39 @@ def test_the_card_page_says_the_background_was_removed_and_renewal_asks_for_it_a
     assert renewed["Location"] == reverse("usage:card_background", args=[net.dist_a.pk, card.pk])
     card.refresh_from_db()
     assert card.valid_until < D(2026, 1, 1)  # not renewed
+
+
+def test_a_use_dated_in_a_year_the_retention_folds_is_refused_and_counts_nowhere(
+    net, usage, settings
+):
+    """Once a year is folded its uses are gone one by one, and with them what
+    the duplicate rule and the distinct cards look at: C5's show of 2024-12-01
+    would be recorded a second time and C5 counted twice among 2024's cards."""
+    settings.RETENTION_USES_YEARS = 1
+    first_kept = retention.first_day_kept(timezone.localdate())
+    assert first_kept > D(2024, 12, 1)  # in 2026 or later: the uses of 2024 are not kept
+    summary.fold_uses_before(D(2025, 1, 1))
+    before = every_figure(net)
+    uses_before = Redemption.objects.count()
+
+    with pytest.raises(services.RedemptionRefused) as refused:
+        services.record_redemption(
+            card_id=usage.cards.c5.card_id,
+            site=net.venue_a,
+            offering=usage.offerings.o6,
+            channel=Redemption.Channel.IMPORT,
+            used_on=D(2024, 12, 1),
+            after_the_fact=True,
+        )
+
+    assert refused.value.code == "date_not_kept"
+    assert "too far in the past" in refused.value.message
+    assert Redemption.objects.count() == uses_before
+    assert every_figure(net) == before
+
+
+def test_the_first_day_kept_is_the_first_of_the_oldest_year_kept(db, settings):
+    settings.RETENTION_USES_YEARS = 10
+    assert retention.first_day_kept(D(2026, 12, 4)) == D(2016, 1, 1)
+    assert retention.first_day_kept(D(2027, 1, 1)) == D(2017, 1, 1)
+    assert retention.plan(D(2026, 12, 4)).uses_cutoff == D(2016, 1, 1)

@@ -8,6 +8,7 @@ import json
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from kaikukanta.models import AuditEntry
@@ -231,6 +232,24 @@ def test_bad_rows_are_listed_with_the_reason_and_the_column_and_not_recorded(net
     assert list(Redemption.objects.values_list("card__card_id", flat=True)) == [
         world.cards[6].card_id
     ]
+
+
+def test_a_row_dated_before_the_uses_the_register_keeps_is_refused_on_its_date(
+    net, world, contact, settings
+):
+    settings.RETENTION_USES_YEARS = 1
+    first_kept = datetime.date(timezone.localdate().year - 1, 1, 1)
+    table = download_table(contact, net.venue_a)
+    show = labels_in(table)[world.show.pk]
+    rows = [
+        (first_kept - datetime.timedelta(days=1), show, world.cards[0].card_id, 0, None),
+        (days_ago(3), show, world.cards[1].card_id, 0, None),
+    ]
+    batch = batch_of(upload(contact, net.venue_a, fill_table(table, rows)))
+
+    assert _codes(batch) == [["date_not_kept"], []]
+    page = contact.get(reverse("usage:import_batch", args=[batch.pk]) + "?show=refused")
+    assert "<strong>Date:</strong> The date of use is too far in the past" in page.content.decode()
 
 
 def test_renaming_an_offering_does_not_break_a_table_downloaded_before(net, world, contact):

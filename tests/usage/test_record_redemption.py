@@ -442,3 +442,20 @@ def test_an_offering_given_by_a_pk_of_another_site_or_none_is_not_the_sites(net)
             )
         assert refused.value.code == "offering_not_at_site"
     assert not Redemption.objects.exists()
+
+
+def test_it_refuses_a_use_dated_before_the_uses_the_register_keeps(net, settings):
+    """Uses of the years that the retention folds are not recorded: the
+    register could no longer apply the duplicate rule to them."""
+    settings.RETENTION_USES_YEARS = 1
+    first_kept = datetime.date(TODAY().year - 1, 1, 1)
+    old_card = CardFactory(issued_by=net.dist_a, issued_on=first_kept - datetime.timedelta(days=30))
+
+    error = refusal(
+        net, old_card, None, used_on=first_kept - datetime.timedelta(days=1), after_the_fact=True
+    )
+
+    assert error.code == "date_not_kept"
+    assert not Redemption.objects.exists() and not AuditEntry.objects.exists()
+    # The first day kept is recorded as any other.
+    assert record(net, old_card, None, used_on=first_kept, after_the_fact=True).created

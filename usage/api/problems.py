@@ -67,6 +67,7 @@ INVALID_FIELD = {
     "children_invalid": "children",
     "offering_required": "offering_id",
     "offering_not_on_date": "offering_id",
+    "date_not_kept": "date",
 }
 
 # DRF's exceptions → our codes.

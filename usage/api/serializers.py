@@ -47,7 +47,13 @@ class RedemptionRequestSerializer(serializers.Serializer):
         help_text=_("Null for plain admission at a site with no offerings that day."),
     )
     date = serializers.DateField(
-        required=False, allow_null=True, default=None, help_text=_("Default: today.")
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text=_(
+            "Default: today. A date in a year whose uses the register no longer keeps "
+            "(the data retention: older than ten full calendar years) is refused as invalid."
+        ),
     )
     children = StrictIntegerField(
         min_value=0,

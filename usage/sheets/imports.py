@@ -356,6 +356,7 @@ CODE_COLUMNS = {
     "offering_not_on_date": "offering",
     "offering_required": "offering",
     "cap_reached": "offering",
+    "date_not_kept": "date",
 }
 
 _FINNISH_DATE = re.compile(r"^(\d{1,2})\.(\d{1,2})(?:\.(\d{4}|\d{2})?)?$")

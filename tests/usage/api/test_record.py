@@ -241,6 +241,22 @@ def test_offering_not_on_the_date(net, client, card, show):
     assert list(data["errors"]) == ["offering_id"]
 
 
+def test_a_date_older_than_the_uses_the_register_keeps(net, client, settings):
+    """400 `invalid` on the date (API.md: a parameter out of range), as the
+    offering's date is: no new code within v1."""
+    settings.RETENTION_USES_YEARS = 1
+    first_kept = datetime.date(timezone.localdate().year - 1, 1, 1)
+    old_card = CardFactory(issued_by=net.dist_a, issued_on=first_kept - datetime.timedelta(days=30))
+    before = (first_kept - datetime.timedelta(days=1)).isoformat()
+    request = {"card_id": old_card.card_id, "site_id": net.venue_a.pk, "offering_id": None}
+
+    data = problem(post(client, request | {"date": before}), 400, "invalid")
+
+    assert list(data["errors"]) == ["date"]
+    assert "liian kaukana menneisyydessä" in data["errors"]["date"][0]  # Finnish by default
+    assert not Redemption.objects.exists()
+
+
 def test_busy_is_503_with_retry_after(client, card, show, monkeypatch):
     def busy(**kwargs):
         raise services.RedemptionRefused("busy")
