@@ -49,7 +49,36 @@ def prepared_cursor():
     conn.close_if_health_check_failed()
     conn.ensure_connection()
     with conn.wrap_database_errors:
-        return conn._prepare_cursor(ServerBindingCursor(conn.connection))
+        cursor = ServerBindingCursor(conn.connection)
+    conn.validate_thread_sharing()
+    if conn.queries_logged:
+        return _logged_cursor()(cursor, conn)
+    return conn.make_cursor(cursor)
+
+
+@functools.cache
+def _logged_cursor() -> type:
+    """Django's debug cursor (DEBUG, `CaptureQueriesContext`, the
+    `django.db.backends` log), logging a server-bound statement as Django
+    does where every statement is: its text with the values written in
+    (`compose_sql`). Django reads the text from the psycopg cursor instead,
+    where psycopg leaves None once it runs the statement prepared: from the
+    sixth time on, the log read None (and bench/reports.py, which replays what
+    it captures, failed). A test holds the log to the text."""
+    from django.db.backends.postgresql.base import CursorDebugWrapper
+    from psycopg import DataError
+
+    class LoggedCursor(CursorDebugWrapper):
+        def debug_sql(self, sql=None, params=None, use_last_executed_query=False, many=False):
+            if use_last_executed_query and not many:
+                try:
+                    sql = self.db.ops.compose_sql(sql, params)
+                except DataError:  # a value psycopg cannot write: what Django logs then
+                    sql = None
+                use_last_executed_query = False
+            return super().debug_sql(sql, params, use_last_executed_query, many)
+
+    return LoggedCursor
 
 
 def select_list(*models_and_aliases: tuple[type[Model], str]) -> str:
