@@ -125,33 +125,13 @@ def main() -> None:
 def seed(rows: int, rng: random.Random):
     from django.utils import timezone
 
-    from usage.models import Card, CardPeriod, one_year_from
-    from venues.models import (
-        Area,
-        Membership,
-        Municipality,
-        Offering,
-        Organisation,
-        Site,
-        User,
-    )
+    from bench import world
+    from venues.models import Membership, Offering, Organisation, User
 
     today = timezone.localdate()
-    area = Area.objects.create(name="Benchmark area")
-    town = Municipality.objects.create(name="Benchmark town", code="999", area=area)
-
-    def site(name, kind):
-        org = Organisation.objects.create(name=name, kind=kind, area=area)
-        return Site.objects.create(
-            organisation=org,
-            name=name,
-            municipality=town,
-            contact_name="Contact",
-            contact_email="contact@example.fi",
-        )
-
-    venue = site("Benchmark theatre", Organisation.Kind.VENUE)
-    distributor = site("Benchmark social services", Organisation.Kind.DISTRIBUTOR)
+    network = world.Network("Benchmark area", "Benchmark town", "Contact")
+    venue = network.site("Benchmark theatre", Organisation.Kind.VENUE)
+    distributor = network.site("Benchmark social services", Organisation.Kind.DISTRIBUTOR)
     user = User.objects.create_user("bench@example.fi", full_name="Bench Contact")
     Membership.objects.create(user=user, role=Membership.Role.VENUE_CONTACT, site=venue)
     shows = Offering.objects.bulk_create(
@@ -167,29 +147,12 @@ def seed(rows: int, rng: random.Random):
         )
         for n in range(40)
     )
-    issued = today - datetime.timedelta(days=200)
-    cards = Card.objects.bulk_create(
-        Card(
-            card_id=f"BK{n:07d}",
-            issued_by=distributor,
-            issued_on=issued,
-            valid_from=issued,
-            valid_until=one_year_from(issued),
-            birth_year=1960 + n % 40,
-            postal_code="33100",
-            children=n % 3,
-        )
-        for n in range(rows)
-    )
-    CardPeriod.objects.bulk_create(
-        CardPeriod(
-            card=card,
-            kind=CardPeriod.Kind.ISSUED,
-            valid_from=card.valid_from,
-            valid_until=card.valid_until,
-            site=distributor,
-        )
-        for card in cards
+    cards = world.make_cards(
+        distributor,
+        rows,
+        card_id=lambda n: f"BK{n:07d}",
+        issued=today - datetime.timedelta(days=200),
+        children=lambda n: n % 3,
     )
     return venue, user, shows, cards
 

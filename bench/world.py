@@ -1,7 +1,9 @@
-"""What the load benchmarks share (bench/recording.py, bench/outage.py): a
-seeded world of venue sites with a show each, a cashier signed in at each
-site, a broker token for all of them and cards; the app in gunicorn on a
-free port."""
+"""What the benchmarks share. For the load benchmarks (bench/recording.py,
+bench/outage.py): a seeded world of venue sites with a show each, a cashier
+signed in at each site, a broker token for all of them and cards; the app in
+gunicorn on a free port. For every benchmark that seeds its own world
+(bench/import_preview.py too): an area with its municipality and sites, and
+cards with their validity periods."""
 
 import contextlib
 import http.client
@@ -22,6 +24,74 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+class Network:
+    """An area, its one municipality, and sites in it (Django set up)."""
+
+    def __init__(self, area_name: str, town_name: str, contact_name: str):
+        from venues.models import Area, Municipality
+
+        self.area = Area.objects.create(name=area_name)
+        self.town = Municipality.objects.create(name=town_name, code="999", area=self.area)
+        self.contact_name = contact_name
+
+    def site(self, name: str, kind: str):
+        from venues.models import Organisation, Site
+
+        organisation = Organisation.objects.create(name=name, kind=kind, area=self.area)
+        return Site.objects.create(
+            organisation=organisation,
+            name=name,
+            municipality=self.town,
+            contact_name=self.contact_name,
+            contact_email="contact@example.fi",
+        )
+
+
+def make_cards(
+    distributor,
+    count: int,
+    *,
+    card_id: Callable[[int], str],
+    issued,
+    children: Callable[[int], int] = lambda n: 0,
+) -> list:
+    """`count` personal cards issued by `distributor` on `issued`, valid for a
+    year, each with its issue period, as the card pages make them; birth
+    years spread over 45 years."""
+    from usage.models import Card, CardPeriod, one_year_from
+
+    made = Card.objects.bulk_create(
+        (
+            Card(
+                card_id=card_id(n),
+                issued_by=distributor,
+                issued_on=issued,
+                valid_from=issued,
+                valid_until=one_year_from(issued),
+                birth_year=1960 + n % 45,
+                postal_code="33100",
+                children=children(n),
+            )
+            for n in range(count)
+        ),
+        batch_size=5000,
+    )
+    CardPeriod.objects.bulk_create(
+        (
+            CardPeriod(
+                card=card,
+                kind=CardPeriod.Kind.ISSUED,
+                valid_from=card.valid_from,
+                valid_until=card.valid_until,
+                site=distributor,
+            )
+            for card in made
+        ),
+        batch_size=5000,
+    )
+    return made
+
+
 def seed(*, sites: int, cards: int, card_id: Callable[[int], str], token_label: str) -> dict:
     """Create the world in the app's database (Django set up); what the load
     needs to know of it, as JSON-ready values: each site with its show, its
@@ -33,24 +103,14 @@ def seed(*, sites: int, cards: int, card_id: Callable[[int], str], token_label: 
     from django.utils import timezone
 
     from usage import brokers
-    from usage.models import Broker, Card, CardPeriod, one_year_from
-    from venues.models import Area, Membership, Municipality, Offering, Organisation, Site, User
+    from usage.models import Broker
+    from venues.models import Membership, Offering, Organisation, User
 
-    area = Area.objects.create(name="Kuormitusalue")
-    municipality = Municipality.objects.create(name="Kuormala", code="999", area=area)
-
-    def site(name: str, kind: str) -> Site:
-        organisation = Organisation.objects.create(name=name, kind=kind, area=area)
-        return Site.objects.create(
-            organisation=organisation,
-            name=name,
-            municipality=municipality,
-            contact_name="Kuormitus",
-            contact_email="kuormitus@example.fi",
-        )
-
-    venues = [site(f"Kuormitusteatteri {n + 1}", Organisation.Kind.VENUE) for n in range(sites)]
-    distributor = site("Kuormituksen jakaja", Organisation.Kind.DISTRIBUTOR)
+    network = Network("Kuormitusalue", "Kuormala", "Kuormitus")
+    venues = [
+        network.site(f"Kuormitusteatteri {n + 1}", Organisation.Kind.VENUE) for n in range(sites)
+    ]
+    distributor = network.site("Kuormituksen jakaja", Organisation.Kind.DISTRIBUTOR)
     today = timezone.localdate()
     shows = [
         Offering.objects.create(
@@ -71,38 +131,10 @@ def seed(*, sites: int, cards: int, card_id: Callable[[int], str], token_label: 
     ]
     for cashier, venue in zip(cashiers, venues, strict=True):
         Membership.objects.create(user=cashier, role=Membership.Role.CASHIER, site=venue)
-    broker = Broker.objects.create(name="Kuormitusvälittäjä", area=area)
+    broker = Broker.objects.create(name="Kuormitusvälittäjä", area=network.area)
     broker.sites.add(*venues)
     _token, secret = brokers.create_token(broker=broker, label=token_label)
-    issued = today - datetime.timedelta(days=1)
-    made = Card.objects.bulk_create(
-        (
-            Card(
-                card_id=card_id(n),
-                issued_by=distributor,
-                issued_on=issued,
-                valid_from=issued,
-                valid_until=one_year_from(issued),
-                birth_year=1960 + n % 45,
-                postal_code="33100",
-            )
-            for n in range(cards)
-        ),
-        batch_size=5000,
-    )
-    CardPeriod.objects.bulk_create(
-        (
-            CardPeriod(
-                card=card,
-                kind=CardPeriod.Kind.ISSUED,
-                valid_from=card.valid_from,
-                valid_until=card.valid_until,
-                site=distributor,
-            )
-            for card in made
-        ),
-        batch_size=5000,
-    )
+    make_cards(distributor, cards, card_id=card_id, issued=today - datetime.timedelta(days=1))
     sessions = []
     for cashier in cashiers:
         client = Client()
