@@ -42,8 +42,9 @@ RETRY_AFTER_SECONDS = 5
 # SQLSTATEs that mean there is no database to talk to (PostgreSQL's appendix
 # A): classes 08 connection exception, 53 insufficient resources (too many
 # connections, disk full) and 58 system error; and the shutdowns of class 57.
-# Not lock timeouts, deadlocks or cancelled statements: those are answered
-# where they happen (`busy`) or are faults.
+# Not lock timeouts, deadlocks or cancelled statements: a recording answers
+# the first two `busy` where they happen (usage.services); elsewhere they are
+# faults.
 _UNAVAILABLE_SQLSTATE_CLASSES = ("08", "53", "58")
 _UNAVAILABLE_SQLSTATES = {"57P01", "57P02", "57P03"}  # admin/crash shutdown, starting up
 # SQLite's primary result codes for a database that cannot be used right now:

@@ -13,6 +13,7 @@ import datetime
 import functools
 import hashlib
 import json
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -44,6 +45,16 @@ from venues.models import Municipality, Offering, Site, User
 UNDO_WINDOW = datetime.timedelta(minutes=15)
 # How long a recorder waits for another's row lock before answering "busy".
 LOCK_TIMEOUT_MS = 5000
+# PostgreSQL's answers that roll a recording back whole and ask only for
+# another try, answered "busy": lock_not_available (another recorder held a
+# row past LOCK_TIMEOUT_MS) and deadlock_detected. Every recorder takes its
+# rows in one order, so a deadlock is a fault of ours (or of two versions of
+# the app side by side during a deploy): it is logged as one, but the cashier
+# at the door, the broker and the offline queue need only send the use again.
+LOCK_NOT_AVAILABLE = "55P03"
+DEADLOCK_DETECTED = "40P01"
+
+log = logging.getLogger(__name__)
 
 # Test-only hooks (pretix's concurrency tests do the same): switch the row locks
 # off to show that the race is real, and widen the window between counting and
@@ -295,9 +306,16 @@ def record_redemptions(
                 how = _Recording(channel, recorded_by, broker, actor_label, after_the_fact)
                 _record_under_locks(site, pending, outcomes, how)
         except DatabaseError as error:
-            # PostgreSQL's lock_not_available: another recorder held a row too long.
-            if getattr(error.__cause__, "sqlstate", None) != "55P03":
+            sqlstate = getattr(error.__cause__, "sqlstate", None)
+            if sqlstate not in (LOCK_NOT_AVAILABLE, DEADLOCK_DETECTED):
                 raise
+            if sqlstate == DEADLOCK_DETECTED:
+                # The first line only: the rest names processes and statements.
+                log.error(
+                    "A recording at site %s met a deadlock and was answered busy: %s",
+                    site.pk,
+                    str(error).strip().splitlines()[0],
+                )
             for index, _use in pending:
                 outcomes[index] = RedemptionRefused("busy")
     _count(channel, outcomes)  # type: ignore[arg-type]
