@@ -85,6 +85,9 @@ def test_a_file_without_a_header_row_is_read_from_its_first_row(
     rows = page.get_by_role("table", name="Each row of the file and what will be done with it")
     expect(rows.get_by_role("row").nth(1)).to_contain_text(world.cards[0].card_id)
     expect(rows.get_by_role("row").nth(1)).to_contain_text("Will be recorded")
+    # A card ID is not broken at its hyphen where the column is narrow.
+    card_cell = rows.get_by_role("row").nth(1).get_by_role("cell", name=world.cards[0].card_id)
+    expect(card_cell).to_have_css("white-space", "nowrap")
     violations = axe_violations(page)
     assert not violations, describe(violations)
     page.get_by_role("button", name="Record 3 uses").click()

@@ -31,6 +31,17 @@ THREADS = 20
 CAP = 5
 
 
+def at_the_desk(net, card, offering):
+    """The cashier of venue A records `card` for `offering`, today."""
+    return record_redemption(
+        card_id=card.card_id,
+        site=net.venue_a,
+        offering=offering,
+        channel=Redemption.Channel.DESK,
+        recorded_by=net.cashier,
+    )
+
+
 def race(net, offering, cards) -> Counter:
     """Each thread records one card for `offering` at the same moment; returns
     how many were recorded and how many refused, by code."""
@@ -38,13 +49,7 @@ def race(net, offering, cards) -> Counter:
     def cashier(card):
         def job():
             try:
-                record_redemption(
-                    card_id=card.card_id,
-                    site=net.venue_a,
-                    offering=offering,
-                    channel=Redemption.Channel.DESK,
-                    recorded_by=net.cashier,
-                )
+                at_the_desk(net, card, offering)
             except RedemptionRefused as refusal:
                 return refusal.code
             return "recorded"
@@ -134,13 +139,7 @@ def test_a_deadlock_is_answered_busy_and_nothing_is_recorded(net, monkeypatch, c
 
     monkeypatch.setattr(services, "_race_window", window)
     with pytest.raises(RedemptionRefused) as refused:
-        record_redemption(
-            card_id=card.card_id,
-            site=net.venue_a,
-            offering=offering,
-            channel=Redemption.Channel.DESK,
-            recorded_by=net.cashier,
-        )
+        at_the_desk(net, card, offering)
     thread.join(timeout=30)
 
     assert refused.value.code == "busy"
@@ -150,11 +149,5 @@ def test_a_deadlock_is_answered_busy_and_nothing_is_recorded(net, monkeypatch, c
     assert card.card_id not in caplog.text
 
     monkeypatch.setattr(services, "_race_window", None)
-    again = record_redemption(
-        card_id=card.card_id,
-        site=net.venue_a,
-        offering=offering,
-        channel=Redemption.Channel.DESK,
-        recorded_by=net.cashier,
-    )
+    again = at_the_desk(net, card, offering)
     assert again.created and Redemption.objects.count() == 1
