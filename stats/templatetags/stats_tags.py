@@ -41,8 +41,9 @@ def _cells(values, kinds, link=None) -> SafeString:
 
 
 @register.simple_tag
-def stats_table(table, query: str = "", csv_url: str = "", caption: bool = True) -> SafeString:
-    """A report table: caption (with its CSV link), header, rows, total."""
+def stats_table(table, query: str = "", caption: bool = True) -> SafeString:
+    """A report table: caption, header, rows, total. The caption names the
+    table for screen readers (the section's heading shows the title)."""
     kinds = [column.kind for column in table.columns]
     head = format_html_join(
         "",
@@ -68,20 +69,7 @@ def stats_table(table, query: str = "", csv_url: str = "", caption: bool = True)
         if table.total and table.rows
         else ""
     )
-    caption_html = ""
-    if caption:
-        link = ""
-        if csv_url:
-            separator = "&" if query else ""
-            link = format_html(
-                ' · <a href="{}?{}{}table={}">{}</a>',
-                csv_url,
-                query,
-                separator,
-                table.key,
-                _("CSV of this table"),
-            )
-        caption_html = format_html("<caption>{}{}</caption>", table.title, link)
+    caption_html = format_html("<caption>{}</caption>", table.title) if caption else ""
     return format_html(
         '<table class="stats-table">{}<thead><tr>{}</tr></thead><tbody>{}</tbody>{}</table>',
         caption_html,

@@ -3,8 +3,9 @@
 At 1280 px every table fits its box whole. At 375 px a table may be wider
 than the screen, but then it scrolls inside a focusable, labelled region
 (keyboard users reach it, screen readers name it), and the page itself never
-scrolls sideways. In no case is a cell's content cut off. Each page is
-checked in Finnish, Swedish and English: the headers' lengths differ."""
+scrolls sideways. In no case is a cell's content cut off, nor a table's CSV
+link scrolled out of sight with it. Each page is checked in Finnish, Swedish
+and English: the headers' lengths differ."""
 
 import pytest
 from django.urls import reverse
@@ -42,6 +43,13 @@ CLIPPED_TABLES = """(mayScroll) => {
       if (cell.scrollWidth > cell.clientWidth + 1) {
         problems.push(`${name(table)}: the cell "${cell.textContent.trim()}" is cut off`);
       }
+    }
+  }
+  // A table's CSV link stays in sight: not in the box that scrolls sideways.
+  for (const link of document.querySelectorAll('section a[href*="table="]')) {
+    const right = link.getBoundingClientRect().right;
+    if (link.closest('[role="region"]') || right > window.innerWidth) {
+      problems.push(`the link "${link.textContent.trim()}" scrolls with its table`);
     }
   }
   if (document.documentElement.scrollWidth > window.innerWidth) {
